@@ -1,0 +1,89 @@
+//! The error type of `infoflow-numerics`.
+
+/// Everything that can go wrong when a numerics routine is handed bad input.
+///
+/// Every public function that takes user data validates it (lengths, shapes,
+/// finiteness, parameter ranges) and returns one of these instead of
+/// panicking or producing `NaN`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two inputs that must agree in size do not.
+    #[error("{context}: expected size {expected}, found {found}")]
+    DimensionMismatch {
+        /// What was being checked.
+        context: &'static str,
+        /// The size required.
+        expected: usize,
+        /// The size given.
+        found: usize,
+    },
+    /// An input contains `NaN` or an infinity.
+    #[error("{context}: input contains a non-finite value")]
+    NonFinite {
+        /// Which input.
+        context: &'static str,
+    },
+    /// An input that must hold at least `required` elements holds fewer.
+    #[error("{context}: needs at least {required} element(s), found {found}")]
+    TooFew {
+        /// Which input.
+        context: &'static str,
+        /// The minimum number of elements.
+        required: usize,
+        /// The number given.
+        found: usize,
+    },
+    /// A vector that must be normalised has zero norm.
+    #[error("{context}: cannot normalise a zero vector")]
+    ZeroNorm {
+        /// Which vector.
+        context: &'static str,
+    },
+    /// A parameter lies outside its documented range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+}
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub(crate) fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Checks that every value is finite.
+pub(crate) fn ensure_finite(context: &'static str, values: &[f64]) -> Result<()> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite { context })
+    }
+}
+
+/// Checks that two sizes agree.
+pub(crate) fn ensure_len(context: &'static str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
+            context,
+            expected,
+            found,
+        })
+    }
+}
