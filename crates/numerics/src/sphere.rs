@@ -11,6 +11,8 @@
 //! | tangent projection | `P_x v = v − ⟨x, v⟩ x` |
 //! | geodesic distance | `d(x, y) = 2 atan2(‖x − y‖, ‖x + y‖)` (accurate for nearby and antipodal points, unlike `acos⟨x, y⟩`) |
 //! | exponential map | `Exp_x(v) = cos(‖v‖) x + sin(‖v‖) v/‖v‖`, then renormalised |
+//! | law of `t = ⟨x, e⟩`, `x` uniform, `e` fixed | density `(1 − t²)^{(d−3)/2} / B(1/2, (d−1)/2)` on `(−1, 1)`; `(1 + t)/2 ~ Beta((d−1)/2, (d−1)/2)` |
+//! | cap measure | `σ({x : ⟨x, e⟩ ≥ h}) = 1 − F_d(h)`, normalised so `σ(S^{d−1}) = 1` |
 //!
 //! ```
 //! use infoflow_numerics::{rng::Streams, sphere};
@@ -156,6 +158,70 @@ pub fn exp_map(x: &mut [f64], v: &[f64]) -> Result<()> {
     Ok(())
 }
 
+fn check_law_args(dim: usize, t: f64) -> Result<()> {
+    if dim < 2 {
+        return Err(Error::invalid(
+            "dimension",
+            dim,
+            "the inner-product law needs d >= 2",
+        ));
+    }
+    if t.is_nan() {
+        return Err(Error::NonFinite {
+            context: "inner-product law: t",
+        });
+    }
+    Ok(())
+}
+
+/// Density at `t` of the inner product `⟨x, e⟩` of a uniform point `x` on
+/// S^{d−1} with a fixed unit vector `e` (equivalently, of two independent
+/// uniform points): `f_d(t) = (1 − t²)^{(d−3)/2} / B(1/2, (d−1)/2)` for
+/// `|t| < 1`, and 0 outside. For `d = 2` it is the arcsine density, infinite
+/// at `t = ±1`; for `d = 3` it is uniform (Archimedes).
+pub fn inner_product_density(dim: usize, t: f64) -> Result<f64> {
+    check_law_args(dim, t)?;
+    if t.abs() > 1.0 {
+        return Ok(0.0);
+    }
+    let a = (dim as f64 - 1.0) / 2.0;
+    let log_norm = statrs::function::beta::ln_beta(0.5, a);
+    let exponent = (dim as f64 - 3.0) / 2.0;
+    if exponent == 0.0 {
+        return Ok((-log_norm).exp());
+    }
+    let base = (1.0 - t) * (1.0 + t);
+    if base == 0.0 {
+        return Ok(if exponent < 0.0 { f64::INFINITY } else { 0.0 });
+    }
+    Ok((exponent * base.ln() - log_norm).exp())
+}
+
+/// Distribution function of the same law: `F_d(t) = I_{(1+t)/2}((d−1)/2, (d−1)/2)`
+/// (regularised incomplete beta function).
+pub fn inner_product_cdf(dim: usize, t: f64) -> Result<f64> {
+    check_law_args(dim, t)?;
+    if t <= -1.0 {
+        return Ok(0.0);
+    }
+    if t >= 1.0 {
+        return Ok(1.0);
+    }
+    let a = (dim as f64 - 1.0) / 2.0;
+    Ok(statrs::function::beta::beta_reg(a, a, (1.0 + t) / 2.0))
+}
+
+/// Normalised surface measure of the spherical cap `{x ∈ S^{d−1} : ⟨x, e⟩ ≥ h}`
+/// (1 for `h ≤ −1`, 0 for `h ≥ 1`).
+pub fn cap_measure(dim: usize, h: f64) -> Result<f64> {
+    if h >= 1.0 {
+        check_law_args(dim, h)?;
+        return Ok(0.0);
+    }
+    // 1 − F(h) = F(−h) by symmetry, which keeps relative accuracy for small caps.
+    inner_product_cdf(dim, -h)
+}
+
 /// `(cos θ, sin θ / θ)` with the removable singularity at 0 handled.
 #[inline]
 pub(crate) fn cos_sinc(theta: f64) -> (f64, f64) {
@@ -256,6 +322,65 @@ mod tests {
             exp_map(&mut [1.0, 0.0], &[0.0]),
             Err(Error::DimensionMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn inner_product_law_closed_forms() {
+        use std::f64::consts::PI;
+        for t in [-0.99, -0.5, 0.0, 0.3, 0.9] {
+            // d = 3: uniform on [-1, 1] (Archimedes).
+            assert_abs_diff_eq!(inner_product_density(3, t).unwrap(), 0.5, epsilon = 1e-14);
+            assert_abs_diff_eq!(
+                inner_product_cdf(3, t).unwrap(),
+                (1.0 + t) / 2.0,
+                epsilon = 1e-13
+            );
+            // d = 2: arcsine law.
+            assert_abs_diff_eq!(
+                inner_product_density(2, t).unwrap(),
+                1.0 / (PI * (1.0 - t * t).sqrt()),
+                epsilon = 1e-12
+            );
+            assert_abs_diff_eq!(
+                inner_product_cdf(2, t).unwrap(),
+                0.5 + t.asin() / PI,
+                epsilon = 1e-12
+            );
+            // d = 4: f = (2/π) sqrt(1 − t²).
+            assert_abs_diff_eq!(
+                inner_product_density(4, t).unwrap(),
+                2.0 / PI * (1.0 - t * t).sqrt(),
+                epsilon = 1e-12
+            );
+        }
+        assert_eq!(inner_product_density(2, 1.0).unwrap(), f64::INFINITY);
+        assert_eq!(inner_product_density(5, 1.0).unwrap(), 0.0);
+        assert_eq!(inner_product_density(5, 1.5).unwrap(), 0.0);
+        assert_eq!(inner_product_cdf(5, -2.0).unwrap(), 0.0);
+        assert_eq!(cap_measure(5, 1.0).unwrap(), 0.0);
+        assert_eq!(cap_measure(5, -1.0).unwrap(), 1.0);
+        // Hemisphere.
+        assert_abs_diff_eq!(cap_measure(17, 0.0).unwrap(), 0.5, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn inner_product_density_integrates_to_the_cdf() {
+        // Composite Simpson on [a, b] against F(b) − F(a).
+        for d in [5, 8, 64] {
+            let (a, b) = (-0.8, 0.4);
+            let m = 2000;
+            let h = (b - a) / m as f64;
+            let f = |t: f64| inner_product_density(d, t).unwrap();
+            let mut s = f(a) + f(b);
+            for k in 1..m {
+                s += f(a + k as f64 * h) * if k % 2 == 1 { 4.0 } else { 2.0 };
+            }
+            let integral = s * h / 3.0;
+            let exact = inner_product_cdf(d, b).unwrap() - inner_product_cdf(d, a).unwrap();
+            assert_abs_diff_eq!(integral, exact, epsilon = 1e-10);
+        }
+        assert!(inner_product_cdf(1, 0.0).is_err());
+        assert!(inner_product_density(3, f64::NAN).is_err());
     }
 
     #[test]

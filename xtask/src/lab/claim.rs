@@ -1,0 +1,244 @@
+//! Claims: one checkable statement of a paper, with the number measured.
+//!
+//! The constructor says how the verdict is reached, so a reader of the report
+//! sees the comparison, not only pass or fail. A claim whose measured value is
+//! not finite never passes.
+
+use serde::{Deserialize, Serialize};
+
+/// How `measured` is compared with `expected`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// `|measured − expected| ≤ tolerance`.
+    Close,
+    /// `|measured − expected| ≤ tolerance · |expected|`.
+    RelativelyClose,
+    /// `measured ≤ expected`.
+    AtMost,
+    /// `measured ≥ expected`.
+    AtLeast,
+    /// `expected[0] ≤ measured ≤ expected[1]`.
+    Inside,
+}
+
+impl Comparison {
+    /// A short human description, e.g. `≤` or `within ±tol`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Comparison::Close => "|measured - expected| <= tolerance",
+            Comparison::RelativelyClose => "|measured - expected| <= tolerance * |expected|",
+            Comparison::AtMost => "measured <= expected",
+            Comparison::AtLeast => "measured >= expected",
+            Comparison::Inside => "measured inside [lo, hi]",
+        }
+    }
+}
+
+/// The reference a measurement is compared with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Expected {
+    /// A value or bound.
+    Value(f64),
+    /// An interval `[lo, hi]`.
+    Interval([f64; 2]),
+}
+
+/// One checkable statement with its verdict.
+///
+/// Serialised as `{ name, statement, comparison, expected, measured,
+/// tolerance, pass, note }`; `measured` is `null` when the measurement was not
+/// a finite number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Short identifier, unique within the experiment (e.g. `ks-d8`).
+    pub name: String,
+    /// The statement from the paper, in words.
+    pub statement: String,
+    /// How the verdict is reached.
+    pub comparison: Comparison,
+    /// The independent reference (theory, closed form, second algorithm).
+    pub expected: Expected,
+    /// What the simulation measured.
+    pub measured: Option<f64>,
+    /// The allowed deviation, for `close` comparisons.
+    pub tolerance: Option<f64>,
+    /// The verdict.
+    pub pass: bool,
+    /// Where the tolerance comes from, caveats, unverified references.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Claim {
+    fn build(
+        name: &str,
+        statement: &str,
+        comparison: Comparison,
+        expected: Expected,
+        measured: f64,
+        tolerance: Option<f64>,
+        verdict: bool,
+    ) -> Self {
+        let finite = measured.is_finite();
+        Claim {
+            name: name.to_owned(),
+            statement: statement.to_owned(),
+            comparison,
+            expected,
+            measured: finite.then_some(measured),
+            tolerance,
+            pass: finite && verdict,
+            note: (!finite).then(|| format!("measured value is not finite ({measured})")),
+        }
+    }
+
+    /// Passes when `|measured − expected| ≤ tolerance`.
+    pub fn close(
+        name: &str,
+        statement: &str,
+        expected: f64,
+        measured: f64,
+        tolerance: f64,
+    ) -> Self {
+        let ok = (measured - expected).abs() <= tolerance;
+        Self::build(
+            name,
+            statement,
+            Comparison::Close,
+            Expected::Value(expected),
+            measured,
+            Some(tolerance),
+            ok,
+        )
+    }
+
+    /// Passes when `|measured − expected| ≤ rel_tolerance · |expected|`.
+    pub fn relatively_close(
+        name: &str,
+        statement: &str,
+        expected: f64,
+        measured: f64,
+        rel_tolerance: f64,
+    ) -> Self {
+        let ok = (measured - expected).abs() <= rel_tolerance * expected.abs();
+        Self::build(
+            name,
+            statement,
+            Comparison::RelativelyClose,
+            Expected::Value(expected),
+            measured,
+            Some(rel_tolerance),
+            ok,
+        )
+    }
+
+    /// Passes when `measured ≤ bound`.
+    pub fn at_most(name: &str, statement: &str, bound: f64, measured: f64) -> Self {
+        Self::build(
+            name,
+            statement,
+            Comparison::AtMost,
+            Expected::Value(bound),
+            measured,
+            None,
+            measured <= bound,
+        )
+    }
+
+    /// Passes when `measured ≥ bound`.
+    pub fn at_least(name: &str, statement: &str, bound: f64, measured: f64) -> Self {
+        Self::build(
+            name,
+            statement,
+            Comparison::AtLeast,
+            Expected::Value(bound),
+            measured,
+            None,
+            measured >= bound,
+        )
+    }
+
+    /// Passes when `lo ≤ measured ≤ hi`.
+    pub fn inside(name: &str, statement: &str, (lo, hi): (f64, f64), measured: f64) -> Self {
+        let ok = lo <= measured && measured <= hi;
+        Self::build(
+            name,
+            statement,
+            Comparison::Inside,
+            Expected::Interval([lo, hi]),
+            measured,
+            None,
+            ok,
+        )
+    }
+
+    /// Attaches a note (kept after any note about a non-finite measurement).
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        let note = note.into();
+        self.note = Some(match self.note.take() {
+            Some(existing) => format!("{existing}; {note}"),
+            None => note,
+        });
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts() {
+        assert!(Claim::close("a", "s", 1.0, 1.05, 0.1).pass);
+        assert!(!Claim::close("a", "s", 1.0, 1.2, 0.1).pass);
+        assert!(Claim::relatively_close("a", "s", 100.0, 104.0, 0.05).pass);
+        assert!(!Claim::relatively_close("a", "s", -100.0, -106.0, 0.05).pass);
+        assert!(Claim::at_most("a", "s", 2.0, 2.0).pass);
+        assert!(!Claim::at_most("a", "s", 2.0, 2.1).pass);
+        assert!(Claim::at_least("a", "s", 2.0, 3.0).pass);
+        assert!(Claim::inside("a", "s", (0.0, 1.0), 0.5).pass);
+        assert!(!Claim::inside("a", "s", (0.0, 1.0), 1.5).pass);
+    }
+
+    #[test]
+    fn non_finite_measurements_never_pass() {
+        for m in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let claims = [
+                Claim::close("a", "s", 1.0, m, f64::INFINITY),
+                Claim::at_most("a", "s", f64::INFINITY, m),
+                Claim::at_least("a", "s", f64::NEG_INFINITY, m),
+                Claim::inside("a", "s", (f64::NEG_INFINITY, f64::INFINITY), m),
+            ];
+            for c in claims {
+                assert!(!c.pass, "{c:?}");
+                assert_eq!(c.measured, None);
+                assert!(c.note.as_deref().unwrap().contains("not finite"));
+            }
+        }
+    }
+
+    #[test]
+    fn json_shape() {
+        let c = Claim::close("ks", "statement", 0.5, 0.25, 0.5).with_note("why");
+        let v = serde_json::to_value(&c).unwrap();
+        for field in [
+            "name",
+            "statement",
+            "comparison",
+            "expected",
+            "measured",
+            "tolerance",
+            "pass",
+            "note",
+        ] {
+            assert!(v.get(field).is_some(), "{field}");
+        }
+        assert_eq!(v["comparison"], "close");
+        let i = serde_json::to_value(Claim::inside("i", "s", (1.0, 2.0), 1.5)).unwrap();
+        assert_eq!(i["expected"], serde_json::json!([1.0, 2.0]));
+        let back: Claim = serde_json::from_value(v).unwrap();
+        assert_eq!(back, c);
+    }
+}

@@ -1,0 +1,402 @@
+//! The report: `report.md` and a self-contained `index.html` with every
+//! figure inlined, built from the `summary.json` files in the output folder.
+
+use super::claim::{Claim, Expected};
+use super::experiment::DynExperiment;
+use super::store::{ExperimentDir, Manifest, Summary, read_json, write_atomic};
+use anyhow::Result;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One experiment's entry in the report.
+#[derive(Debug)]
+pub enum Entry {
+    /// Summarised: every point has a record.
+    Done(Box<Summary>),
+    /// Run (a `run.json` exists) but not every point has a record yet.
+    Incomplete {
+        /// Experiment id.
+        id: String,
+        /// Title.
+        title: String,
+    },
+}
+
+/// Counts of what the report shows.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Experiments summarised.
+    pub experiments: usize,
+    /// Experiments run but incomplete.
+    pub incomplete: usize,
+    /// Claims in total.
+    pub claims: usize,
+    /// Claims that failed.
+    pub failed: usize,
+}
+
+/// Collects the entries of every registered experiment present in `out`:
+/// summaries that match the experiment's latest `run.json`, and incomplete
+/// runs.
+pub fn collect(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for exp in registry {
+        let meta = exp.meta();
+        let dir = ExperimentDir::new(out, &meta);
+        if !dir.manifest_path().exists() {
+            continue;
+        }
+        let manifest: Manifest = read_json(&dir.manifest_path())?;
+        let summary = dir
+            .summary_path()
+            .exists()
+            .then(|| read_json::<Summary>(&dir.summary_path()))
+            .transpose()?
+            .filter(|s| s.profile == manifest.profile && s.seed == manifest.seed);
+        entries.push(match summary {
+            Some(s) => Entry::Done(Box::new(s)),
+            None => Entry::Incomplete {
+                id: meta.id.to_owned(),
+                title: meta.title.to_owned(),
+            },
+        });
+    }
+    Ok(entries)
+}
+
+/// Writes `out/report.md` and `out/index.html` and returns the totals.
+pub fn write(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Totals> {
+    let entries = collect(registry, out)?;
+    let mut totals = Totals::default();
+    for e in &entries {
+        match e {
+            Entry::Done(s) => {
+                totals.experiments += 1;
+                totals.claims += s.claims.len();
+                totals.failed += s.claims.iter().filter(|c| !c.pass).count();
+            }
+            Entry::Incomplete { .. } => totals.incomplete += 1,
+        }
+    }
+    write_atomic(
+        &out.join("report.md"),
+        markdown(&entries, &totals).as_bytes(),
+    )?;
+    write_atomic(
+        &out.join("index.html"),
+        html(&entries, &totals, out).as_bytes(),
+    )?;
+    Ok(totals)
+}
+
+/// A number with four significant digits.
+pub fn fmt_value(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+fn fmt_expected(c: &Claim) -> String {
+    match c.expected {
+        Expected::Value(v) => fmt_value(v),
+        Expected::Interval([lo, hi]) => format!("[{}, {}]", fmt_value(lo), fmt_value(hi)),
+    }
+}
+
+fn fmt_measured(c: &Claim) -> String {
+    c.measured.map_or_else(|| "not finite".into(), fmt_value)
+}
+
+fn comparison_symbol(c: &Claim) -> &'static str {
+    use super::claim::Comparison::*;
+    match c.comparison {
+        Close => "within ± tol of",
+        RelativelyClose => "within ± tol·|expected| of",
+        AtMost => "≤",
+        AtLeast => "≥",
+        Inside => "in",
+    }
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "FAIL" }
+}
+
+fn anchor(id: &str) -> String {
+    id.replace('.', "-")
+}
+
+fn header_line(t: &Totals) -> String {
+    format!(
+        "{} experiment(s) summarised, {} incomplete; {} of {} claims pass.",
+        t.experiments,
+        t.incomplete,
+        t.claims - t.failed,
+        t.claims
+    )
+}
+
+fn markdown(entries: &[Entry], totals: &Totals) -> String {
+    let mut md = String::from("# infoflow experiment report\n\n");
+    let _ = writeln!(md, "{}\n", header_line(totals));
+    md.push_str("| experiment | paper | profile | points | claims | compute (s) | status |\n|---|---|---|---|---|---|---|\n");
+    for e in entries {
+        match e {
+            Entry::Done(s) => {
+                let pass = s.claims.iter().filter(|c| c.pass).count();
+                let _ = writeln!(
+                    md,
+                    "| [{}](#{}) | arXiv {} | {} | {} | {}/{} | {:.1} | {} |",
+                    s.id,
+                    anchor(&s.id),
+                    s.paper,
+                    s.profile,
+                    s.points,
+                    pass,
+                    s.claims.len(),
+                    s.point_seconds,
+                    verdict(s.passed)
+                );
+            }
+            Entry::Incomplete { id, .. } => {
+                let _ = writeln!(md, "| {id} | | | | | | INCOMPLETE |");
+            }
+        }
+    }
+    for e in entries {
+        match e {
+            Entry::Done(s) => {
+                let _ = writeln!(md, "\n## {}: {}\n", s.id, s.title);
+                let _ = writeln!(
+                    md,
+                    "Paper: [arXiv {p}](https://arxiv.org/abs/{p}). Reproduces: {}. Profile `{}`, seed {}, {} points, {:.1} s of compute ({:.1} s wall in the last invocation).\n",
+                    s.figure,
+                    s.profile,
+                    s.seed,
+                    s.points,
+                    s.point_seconds,
+                    s.wall_seconds,
+                    p = s.paper
+                );
+                for f in &s.figures {
+                    let _ = writeln!(md, "![{f}]({}/{f})\n", s.id);
+                }
+                md.push_str("| claim | statement | check | expected | measured | tolerance | result |\n|---|---|---|---|---|---|---|\n");
+                for c in &s.claims {
+                    let note = c
+                        .note
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        md,
+                        "| {} | {}{} | {} | {} | {} | {} | {} |",
+                        c.name,
+                        c.statement.replace('|', "\\|"),
+                        note.replace('|', "\\|"),
+                        comparison_symbol(c),
+                        fmt_expected(c),
+                        fmt_measured(c),
+                        c.tolerance.map(fmt_value).unwrap_or_default(),
+                        verdict(c.pass)
+                    );
+                }
+                if !s.tables.is_empty() {
+                    let links: Vec<String> = s
+                        .tables
+                        .iter()
+                        .map(|t| format!("[{t}]({}/{t})", s.id))
+                        .collect();
+                    let _ = writeln!(md, "\nData: {}", links.join(", "));
+                }
+            }
+            Entry::Incomplete { id, title } => {
+                let _ = writeln!(
+                    md,
+                    "\n## {id}: {title}\n\nIncomplete: not every grid point has a record yet (a shard still running, or an interrupted run; rerun `run` to resume)."
+                );
+            }
+        }
+    }
+    md
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An SVG file's markup, ready to inline (without any XML declaration).
+fn inline_svg(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let start = text.find("<svg")?;
+    Some(text[start..].to_owned())
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
+th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}\
+figure{margin:1em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}section{border-top:1px solid #ddd;margin-top:2em}\
+code{background:#f3f3f3;padding:0 3px}.meta{color:#555}";
+
+fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>infoflow experiment report</title>",
+    );
+    let _ = write!(
+        h,
+        "<style>{STYLE}</style></head><body><h1>infoflow experiment report</h1><p>{}</p>",
+        escape(&header_line(totals))
+    );
+    h.push_str("<table><tr><th>experiment</th><th>paper</th><th>profile</th><th>points</th><th>claims</th><th>compute (s)</th><th>status</th></tr>");
+    for e in entries {
+        match e {
+            Entry::Done(s) => {
+                let pass = s.claims.iter().filter(|c| c.pass).count();
+                let _ = write!(
+                    h,
+                    "<tr><td><a href=\"#{}\">{}</a></td><td>arXiv {}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{:.1}</td><td class=\"{v}\">{v}</td></tr>",
+                    anchor(&s.id),
+                    escape(&s.id),
+                    escape(&s.paper),
+                    s.profile,
+                    s.points,
+                    pass,
+                    s.claims.len(),
+                    s.point_seconds,
+                    v = verdict(s.passed)
+                );
+            }
+            Entry::Incomplete { id, .. } => {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td></td><td></td><td></td><td></td><td></td><td class=\"INCOMPLETE\">INCOMPLETE</td></tr>",
+                    escape(id)
+                );
+            }
+        }
+    }
+    h.push_str("</table>");
+    for e in entries {
+        match e {
+            Entry::Done(s) => {
+                let _ = write!(
+                    h,
+                    "<section id=\"{}\"><h2>{}: {}</h2>",
+                    anchor(&s.id),
+                    escape(&s.id),
+                    escape(&s.title)
+                );
+                let _ = write!(
+                    h,
+                    "<p class=\"meta\">Paper: <a href=\"https://arxiv.org/abs/{p}\">arXiv {p}</a>. Reproduces: {}. Profile <code>{}</code>, seed {}, {} points, {:.1} s of compute ({:.1} s wall in the last invocation).</p>",
+                    escape(&s.figure),
+                    s.profile,
+                    s.seed,
+                    s.points,
+                    s.point_seconds,
+                    s.wall_seconds,
+                    p = escape(&s.paper)
+                );
+                for f in &s.figures {
+                    match inline_svg(&out.join(&s.id).join(f)) {
+                        Some(svg) => {
+                            let _ = write!(
+                                h,
+                                "<figure>{svg}<figcaption>{}</figcaption></figure>",
+                                escape(f)
+                            );
+                        }
+                        None => {
+                            let _ = write!(h, "<p>Figure {} is missing.</p>", escape(f));
+                        }
+                    }
+                }
+                h.push_str("<table><tr><th>claim</th><th>statement</th><th>check</th><th>expected</th><th>measured</th><th>tolerance</th><th>result</th></tr>");
+                for c in &s.claims {
+                    let note = c
+                        .note
+                        .as_deref()
+                        .map(|n| format!("<br><small>{}</small>", escape(n)))
+                        .unwrap_or_default();
+                    let _ = write!(
+                        h,
+                        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{v}\">{v}</td></tr>",
+                        escape(&c.name),
+                        escape(&c.statement),
+                        note,
+                        escape(comparison_symbol(c)),
+                        escape(&fmt_expected(c)),
+                        escape(&fmt_measured(c)),
+                        c.tolerance.map(fmt_value).unwrap_or_default(),
+                        v = verdict(c.pass)
+                    );
+                }
+                h.push_str("</table>");
+                if !s.tables.is_empty() {
+                    let links: Vec<String> = s
+                        .tables
+                        .iter()
+                        .map(|t| {
+                            format!("<a href=\"{}/{t}\">{t}</a>", escape(&s.id), t = escape(t))
+                        })
+                        .collect();
+                    let _ = write!(h, "<p>Data: {}</p>", links.join(", "));
+                }
+                h.push_str("</section>");
+            }
+            Entry::Incomplete { id, title } => {
+                let _ = write!(
+                    h,
+                    "<section id=\"{}\"><h2>{}: {}</h2><p class=\"INCOMPLETE\">Incomplete: not every grid point has a record yet (a shard still running, or an interrupted run; rerun <code>run</code> to resume).</p></section>",
+                    anchor(id),
+                    escape(id),
+                    escape(title)
+                );
+            }
+        }
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_formatting() {
+        assert_eq!(fmt_value(0.0), "0");
+        assert_eq!(fmt_value(1.0), "1.000");
+        assert_eq!(fmt_value(0.012345), "0.01235");
+        assert_eq!(fmt_value(1234.4), "1234");
+        assert_eq!(fmt_value(-2.5e-7), "-2.500e-7");
+        assert_eq!(fmt_value(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}
