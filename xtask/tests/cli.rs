@@ -39,14 +39,7 @@ fn every_experiment_passes_its_claims_at_smoke_profile() {
         let claims = s["claims"].as_array().unwrap();
         assert!(!claims.is_empty(), "{id} makes no claims");
         for c in claims {
-            for field in [
-                "name",
-                "statement",
-                "expected",
-                "measured",
-                "tolerance",
-                "pass",
-            ] {
+            for field in ["name", "statement", "expected", "measured", "tolerance", "pass"] {
                 assert!(c.get(field).is_some(), "{id}: a claim lacks {field}");
             }
             assert_eq!(c["pass"], true, "{id}: claim failed: {c}");
@@ -58,10 +51,7 @@ fn every_experiment_passes_its_claims_at_smoke_profile() {
         for t in s["tables"].as_array().unwrap() {
             assert!(out.join(id).join(t.as_str().unwrap()).exists());
         }
-        assert!(
-            out.join(id).join("table.csv").exists(),
-            "{id} has no table.csv"
-        );
+        assert!(out.join(id).join("table.csv").exists(), "{id} has no table.csv");
     }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -77,10 +67,7 @@ fn sharded_runs_merge_to_the_unsharded_records() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     run_ok(a.path(), &["--profile", "smoke"]);
     run_ok(b.path(), &["--profile", "smoke", "--shard", "0/2"]);
-    assert!(
-        !b.path().join("index.html").exists(),
-        "a shard does not write the report"
-    );
+    assert!(!b.path().join("index.html").exists(), "a shard does not write the report");
     run_ok(b.path(), &["--profile", "smoke", "--shard", "1/2"]);
     let o = xtask(&["experiments", "report", "--out", b.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -104,12 +91,7 @@ fn mtimes(dir: &Path) -> Vec<(String, std::time::SystemTime)> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
-        .map(|e| {
-            (
-                e.file_name().into_string().unwrap(),
-                e.metadata().unwrap().modified().unwrap(),
-            )
-        })
+        .map(|e| (e.file_name().into_string().unwrap(), e.metadata().unwrap().modified().unwrap()))
         .collect();
     v.sort();
     v
@@ -124,11 +106,7 @@ fn an_interrupted_run_resumes_to_identical_results() {
     // file left behind, no summary.
     let id = &listed_ids()[0];
     let points = partial.path().join(id).join("points");
-    let mut files: Vec<_> = std::fs::read_dir(&points)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(&points).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
     for f in files.iter().step_by(2) {
         std::fs::remove_file(f).unwrap();
@@ -136,10 +114,7 @@ fn an_interrupted_run_resumes_to_identical_results() {
     std::fs::write(points.join(".d=8.json.4242.0.tmp"), b"{ torn").unwrap();
     std::fs::remove_file(partial.path().join(id).join("summary.json")).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let kept: Vec<_> = mtimes(&points)
-        .into_iter()
-        .filter(|(n, _)| !n.ends_with(".tmp"))
-        .collect();
+    let kept: Vec<_> = mtimes(&points).into_iter().filter(|(n, _)| !n.ends_with(".tmp")).collect();
 
     let o = run_ok(partial.path(), &["--profile", "smoke"]);
     let log = String::from_utf8_lossy(&o.stderr);
@@ -150,11 +125,7 @@ fn an_interrupted_run_resumes_to_identical_results() {
     // Records that survived were skipped, not recomputed.
     let after = mtimes(&points);
     for (name, t) in kept {
-        assert_eq!(
-            after.iter().find(|(n, _)| *n == name).map(|(_, m)| *m),
-            Some(t),
-            "{name} was rewritten"
-        );
+        assert_eq!(after.iter().find(|(n, _)| *n == name).map(|(_, m)| *m), Some(t), "{name} was rewritten");
     }
 }
 
@@ -162,17 +133,8 @@ fn an_interrupted_run_resumes_to_identical_results() {
 fn a_killed_run_loses_nothing_that_finished() {
     let (killed, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let id = listed_ids()[0].clone();
-    let args = [
-        "experiments",
-        "run",
-        &id,
-        "--profile",
-        "quick",
-        "--threads",
-        "1",
-        "--out",
-        killed.path().to_str().unwrap(),
-    ];
+    let args =
+        ["experiments", "run", &id, "--profile", "quick", "--threads", "1", "--out", killed.path().to_str().unwrap()];
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .env_remove("SLURM_ARRAY_TASK_ID")
@@ -184,11 +146,7 @@ fn a_killed_run_loses_nothing_that_finished() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while std::time::Instant::now() < deadline {
         let done = std::fs::read_dir(&points)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-                    .count()
-            })
+            .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".json")).count())
             .unwrap_or(0);
         if done >= 1 || child.try_wait().unwrap().is_some() {
             break;
@@ -203,11 +161,7 @@ fn a_killed_run_loses_nothing_that_finished() {
     let (after, reference) = (records(killed.path()), records(clean.path()));
     assert_eq!(after, reference);
     for (k, v) in survived {
-        assert_eq!(
-            reference.get(&k),
-            Some(&v),
-            "a record written before the kill differs"
-        );
+        assert_eq!(reference.get(&k), Some(&v), "a record written before the kill differs");
     }
 }
 
@@ -215,41 +169,19 @@ fn assert_one_line_error(args: &[&str], needle: &str) {
     let o = xtask(args);
     assert_eq!(o.status.code(), Some(2), "{args:?} should exit 2");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?} printed more than one line:\n{err}"
-    );
-    assert!(
-        err.contains(needle),
-        "{args:?}: {err:?} does not mention {needle:?}"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?} printed more than one line:\n{err}");
+    assert!(err.contains(needle), "{args:?}: {err:?} does not mention {needle:?}");
 }
 
 #[test]
 fn bad_input_exits_non_zero_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    assert_one_line_error(
-        &["experiments", "run", "no.such-experiment", "--out", out],
-        "unknown experiment",
-    );
-    assert_one_line_error(
-        &["experiments", "run", "--shard", "2/2", "--out", out],
-        "shard",
-    );
-    assert_one_line_error(
-        &["experiments", "run", "--shard", "one/two", "--out", out],
-        "shard",
-    );
-    assert_one_line_error(
-        &["experiments", "run", "--threads", "0", "--out", out],
-        "threads",
-    );
-    assert_one_line_error(
-        &["experiments", "run", "--profile", "huge", "--out", out],
-        "profile",
-    );
+    assert_one_line_error(&["experiments", "run", "no.such-experiment", "--out", out], "unknown experiment");
+    assert_one_line_error(&["experiments", "run", "--shard", "2/2", "--out", out], "shard");
+    assert_one_line_error(&["experiments", "run", "--shard", "one/two", "--out", out], "shard");
+    assert_one_line_error(&["experiments", "run", "--threads", "0", "--out", out], "threads");
+    assert_one_line_error(&["experiments", "run", "--profile", "huge", "--out", out], "profile");
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
     let below_file = file.join("results");
@@ -258,12 +190,7 @@ fn bad_input_exits_non_zero_with_one_line() {
         "cannot write to output folder",
     );
     assert_one_line_error(
-        &[
-            "experiments",
-            "report",
-            "--out",
-            dir.path().join("missing").to_str().unwrap(),
-        ],
+        &["experiments", "report", "--out", dir.path().join("missing").to_str().unwrap()],
         "no results folder",
     );
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -281,14 +208,7 @@ fn slurm_array_variables_select_the_shard() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     run_ok(a.path(), &["--profile", "smoke", "--shard", "1/3"]);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
-            "experiments",
-            "run",
-            "--profile",
-            "smoke",
-            "--out",
-            b.path().to_str().unwrap(),
-        ])
+        .args(["experiments", "run", "--profile", "smoke", "--out", b.path().to_str().unwrap()])
         .env("SLURM_ARRAY_TASK_ID", "2")
         .env("SLURM_ARRAY_TASK_MIN", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "3")
@@ -304,16 +224,10 @@ fn list_json_names_every_experiment() {
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let list = v.as_array().unwrap();
-    assert!(
-        list.iter()
-            .any(|e| e["id"] == "numerics.sphere-inner-products")
-    );
+    assert!(list.iter().any(|e| e["id"] == "numerics.sphere-inner-products"));
     for e in list {
         for field in ["id", "title", "paper", "figure"] {
-            assert!(
-                e[field].as_str().is_some_and(|s| !s.is_empty()),
-                "{field} missing in {e}"
-            );
+            assert!(e[field].as_str().is_some_and(|s| !s.is_empty()), "{field} missing in {e}");
         }
         for p in ["smoke", "quick", "paper"] {
             assert!(e["points"][p].as_u64().unwrap() > 0);

@@ -36,12 +36,7 @@ impl Experiment for Toy {
     type Record = f64;
 
     fn meta(&self) -> Meta {
-        Meta {
-            id: self.id,
-            title: "toy",
-            paper: "0000.00000",
-            figure: "none",
-        }
+        Meta { id: self.id, title: "toy", paper: "0000.00000", figure: "none" }
     }
 
     fn points(&self, profile: Profile) -> Vec<P> {
@@ -54,22 +49,12 @@ impl Experiment for Toy {
         if Some(p.i) == self.fail_at {
             bail!("deliberate failure");
         }
-        Ok(if self.nan {
-            f64::NAN
-        } else {
-            streams.stream(0).random::<f64>()
-        })
+        Ok(if self.nan { f64::NAN } else { streams.stream(0).random::<f64>() })
     }
 
     fn summarize(&self, records: &[(P, f64)], _out: &mut Output) -> Result<Vec<Claim>> {
         let mean = records.iter().map(|(_, r)| r).sum::<f64>() / records.len() as f64;
-        Ok(vec![Claim::close(
-            "mean",
-            "the mean of uniforms",
-            self.claimed_mean,
-            mean,
-            0.15,
-        )])
+        Ok(vec![Claim::close("mean", "the mean of uniforms", self.claimed_mean, mean, 0.15)])
     }
 }
 
@@ -80,25 +65,11 @@ fn toy(
     nan: bool,
     runs: &'static AtomicUsize,
 ) -> Vec<Box<dyn DynExperiment>> {
-    vec![Box::new(Toy {
-        id,
-        claimed_mean,
-        fail_at,
-        nan,
-        runs,
-    })]
+    vec![Box::new(Toy { id, claimed_mean, fail_at, nan, runs })]
 }
 
 fn run(registry: &[Box<dyn DynExperiment>], out: &std::path::Path, extra: &[&str]) -> u8 {
-    let mut args = vec![
-        "xtask",
-        "experiments",
-        "run",
-        "--profile",
-        "smoke",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["xtask", "experiments", "run", "--profile", "smoke", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     execute(parse_from(args).unwrap(), registry)
 }
@@ -107,18 +78,11 @@ fn run(registry: &[Box<dyn DynExperiment>], out: &std::path::Path, extra: &[&str
 fn a_passing_claim_exits_zero_and_a_failing_one_exits_one() {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(
-        run(&toy("toy.pass", 0.5, None, false, &RUNS), dir.path(), &[]),
-        EXIT_OK
-    );
+    assert_eq!(run(&toy("toy.pass", 0.5, None, false, &RUNS), dir.path(), &[]), EXIT_OK);
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(
-        run(&toy("toy.fail", 0.9, None, false, &RUNS), dir.path(), &[]),
-        EXIT_FAILED
-    );
+    assert_eq!(run(&toy("toy.fail", 0.9, None, false, &RUNS), dir.path(), &[]), EXIT_FAILED);
     let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("toy.fail/summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("toy.fail/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["passed"], false);
     assert_eq!(summary["claims"][0]["pass"], false);
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
@@ -144,16 +108,8 @@ fn a_failing_point_fails_the_run_but_keeps_the_others() {
 fn records_that_do_not_round_trip_are_rejected() {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(
-        run(&toy("toy.nan", 0.5, None, true, &RUNS), dir.path(), &[]),
-        EXIT_FAILED
-    );
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("toy.nan/points"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(run(&toy("toy.nan", 0.5, None, true, &RUNS), dir.path(), &[]), EXIT_FAILED);
+    assert_eq!(std::fs::read_dir(dir.path().join("toy.nan/points")).unwrap().count(), 0);
 }
 
 #[test]
@@ -178,13 +134,7 @@ fn report_marks_incomplete_experiments() {
     let dir = tempfile::tempdir().unwrap();
     let reg = toy("toy.incomplete", 0.5, None, false, &RUNS);
     assert_eq!(run(&reg, dir.path(), &["--shard", "0/3"]), EXIT_OK);
-    let args = [
-        "xtask",
-        "experiments",
-        "report",
-        "--out",
-        dir.path().to_str().unwrap(),
-    ];
+    let args = ["xtask", "experiments", "report", "--out", dir.path().to_str().unwrap()];
     assert_eq!(execute(parse_from(args).unwrap(), &reg), EXIT_FAILED);
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("INCOMPLETE"));

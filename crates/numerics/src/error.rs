@@ -58,32 +58,16 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
     pub(crate) fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> Self {
-        Error::InvalidParameter {
-            name,
-            value: value.to_string(),
-            reason,
-        }
+        Error::InvalidParameter { name, value: value.to_string(), reason }
     }
 }
 
 /// Checks that every value is finite.
 pub(crate) fn ensure_finite(context: &'static str, values: &[f64]) -> Result<()> {
-    if values.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::NonFinite { context })
-    }
+    if values.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(Error::NonFinite { context }) }
 }
 
 /// Checks that two sizes agree.
 pub(crate) fn ensure_len(context: &'static str, expected: usize, found: usize) -> Result<()> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(Error::DimensionMismatch {
-            context,
-            expected,
-            found,
-        })
-    }
+    if expected == found { Ok(()) } else { Err(Error::DimensionMismatch { context, expected, found }) }
 }

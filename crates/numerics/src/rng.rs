@@ -78,13 +78,7 @@ pub struct Streams {
 impl core::fmt::Debug for Streams {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Streams")
-            .field(
-                "key",
-                &format_args!(
-                    "{:016x}..",
-                    u64::from_le_bytes(self.key[..8].try_into().unwrap())
-                ),
-            )
+            .field("key", &format_args!("{:016x}..", u64::from_le_bytes(self.key[..8].try_into().unwrap())))
             .finish()
     }
 }
@@ -95,12 +89,7 @@ impl Streams {
     /// `experiment` and `point` are hashed with [`stable_hash`]; see the
     /// module documentation for the exact key layout.
     pub fn for_point(master_seed: u64, experiment: &str, point: &str) -> Self {
-        let words = [
-            master_seed,
-            stable_hash_str(experiment),
-            stable_hash_str(point),
-            STREAM_KEY_VERSION,
-        ];
+        let words = [master_seed, stable_hash_str(experiment), stable_hash_str(point), STREAM_KEY_VERSION];
         let mut key = [0u8; 32];
         for (chunk, word) in key.chunks_exact_mut(8).zip(words) {
             chunk.copy_from_slice(&word.to_le_bytes());
@@ -188,11 +177,7 @@ mod tests {
         assert_eq!(x, PINNED_F64);
     }
 
-    const PINNED_U64: [u64; 3] = [
-        4017526525566215983,
-        5226304134819685365,
-        8950318562575973516,
-    ];
+    const PINNED_U64: [u64; 3] = [4017526525566215983, 5226304134819685365, 8950318562575973516];
     const PINNED_F64: f64 = 0.5300223844594539;
 
     #[test]

@@ -52,11 +52,7 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
     let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if m.is_infinite() || m.is_nan() {
         // Empty or all −∞: −∞. Any +∞: +∞. (`max` skips NaN; recheck.)
-        return if x.iter().any(|v| v.is_nan()) {
-            f64::NAN
-        } else {
-            m
-        };
+        return if x.iter().any(|v| v.is_nan()) { f64::NAN } else { m };
     }
     m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
 }
@@ -65,22 +61,13 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
 /// non-finite input, a non-finite `β`, or an overflowing product `β x_i`.
 pub fn softmax_in_place(x: &mut [f64], beta: f64) -> Result<()> {
     if x.is_empty() {
-        return Err(Error::TooFew {
-            context: "softmax",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "softmax", required: 1, found: 0 });
     }
     check_beta(beta)?;
     ensure_finite("softmax: input", x)?;
-    let m = x
-        .iter()
-        .map(|&v| beta * v)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let m = x.iter().map(|&v| beta * v).fold(f64::NEG_INFINITY, f64::max);
     if !m.is_finite() || x.iter().any(|&v| !(beta * v).is_finite()) {
-        return Err(Error::NonFinite {
-            context: "softmax: beta * input overflows",
-        });
+        return Err(Error::NonFinite { context: "softmax: beta * input overflows" });
     }
     let mut sum = 0.0;
     for v in x.iter_mut() {
@@ -93,15 +80,7 @@ pub fn softmax_in_place(x: &mut [f64], beta: f64) -> Result<()> {
 }
 
 fn check_beta(beta: f64) -> Result<()> {
-    if beta.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "beta",
-            beta,
-            "the inverse temperature must be finite",
-        ))
-    }
+    if beta.is_finite() { Ok(()) } else { Err(Error::invalid("beta", beta, "the inverse temperature must be finite")) }
 }
 
 /// Row-wise softmax of `β M` in place: every row of `m` becomes a
@@ -113,11 +92,7 @@ fn check_beta(beta: f64) -> Result<()> {
 pub fn softmax_rows(m: MatMut<'_, f64>, beta: f64) -> Result<()> {
     let (n, k) = (m.nrows(), m.ncols());
     if k == 0 {
-        return Err(Error::TooFew {
-            context: "softmax_rows: columns",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "softmax_rows: columns", required: 1, found: 0 });
     }
     check_beta(beta)?;
     let mut m = m;
@@ -126,9 +101,7 @@ pub fn softmax_rows(m: MatMut<'_, f64>, beta: f64) -> Result<()> {
         for (i, rm) in row_max.iter_mut().enumerate() {
             let v = beta * m[(i, j)];
             if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    context: "softmax_rows: beta * input",
-                });
+                return Err(Error::NonFinite { context: "softmax_rows: beta * input" });
             }
             *rm = rm.max(v);
         }
@@ -170,18 +143,10 @@ mod tests {
             (-2.0, 0.977_249_868_051_820_8),
         ];
         for (x, q) in cases {
-            assert!(
-                ((q_function(x) - q) / q).abs() < 1e-12,
-                "Q({x}) = {:e}",
-                q_function(x)
-            );
+            assert!(((q_function(x) - q) / q).abs() < 1e-12, "Q({x}) = {:e}", q_function(x));
         }
         for (x, q) in cases.into_iter().filter(|&(x, _)| x < 9.0) {
-            assert_abs_diff_eq!(
-                q_function_inv(q).unwrap(),
-                x,
-                epsilon = 1e-9 * x.abs().max(1.0)
-            );
+            assert_abs_diff_eq!(q_function_inv(q).unwrap(), x, epsilon = 1e-9 * x.abs().max(1.0));
         }
         assert!(q_function_inv(0.0).is_err());
         assert!(q_function_inv(1.0).is_err());
@@ -190,21 +155,9 @@ mod tests {
 
     #[test]
     fn log_sum_exp_edge_cases() {
-        assert_abs_diff_eq!(
-            log_sum_exp(&[0.0, 0.0]),
-            std::f64::consts::LN_2,
-            epsilon = 1e-15
-        );
-        assert_abs_diff_eq!(
-            log_sum_exp(&[1000.0, 1000.0]),
-            1000.0 + std::f64::consts::LN_2,
-            epsilon = 1e-12
-        );
-        assert_abs_diff_eq!(
-            log_sum_exp(&[-1000.0, f64::NEG_INFINITY]),
-            -1000.0,
-            epsilon = 1e-12
-        );
+        assert_abs_diff_eq!(log_sum_exp(&[0.0, 0.0]), std::f64::consts::LN_2, epsilon = 1e-15);
+        assert_abs_diff_eq!(log_sum_exp(&[1000.0, 1000.0]), 1000.0 + std::f64::consts::LN_2, epsilon = 1e-12);
+        assert_abs_diff_eq!(log_sum_exp(&[-1000.0, f64::NEG_INFINITY]), -1000.0, epsilon = 1e-12);
         assert_eq!(log_sum_exp(&[]), f64::NEG_INFINITY);
         assert_eq!(log_sum_exp(&[1.0, f64::INFINITY]), f64::INFINITY);
         assert!(log_sum_exp(&[1.0, f64::NAN]).is_nan());

@@ -40,11 +40,7 @@ use rand_distr::StandardNormal;
 /// Draws `d` standard normals (in order) and normalises them.
 pub fn fill_uniform<R: Rng + ?Sized>(out: &mut [f64], rng: &mut R) -> Result<()> {
     if out.is_empty() {
-        return Err(Error::invalid(
-            "dimension",
-            0,
-            "the sphere S^{d-1} needs d >= 1",
-        ));
+        return Err(Error::invalid("dimension", 0, "the sphere S^{d-1} needs d >= 1"));
     }
     loop {
         for v in out.iter_mut() {
@@ -86,18 +82,12 @@ pub fn uniform_points<R: Rng + ?Sized>(n: usize, dim: usize, rng: &mut R) -> Res
 /// Errors on an empty, zero or non-finite vector.
 pub fn normalize(v: &mut [f64]) -> Result<f64> {
     if v.is_empty() {
-        return Err(Error::TooFew {
-            context: "normalize",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "normalize", required: 1, found: 0 });
     }
     ensure_finite("normalize", v)?;
     let r = norm(v);
     if r == 0.0 {
-        return Err(Error::ZeroNorm {
-            context: "normalize",
-        });
+        return Err(Error::ZeroNorm { context: "normalize" });
     }
     v.iter_mut().for_each(|a| *a /= r);
     Ok(r)
@@ -150,9 +140,7 @@ pub fn exp_map(x: &mut [f64], v: &[f64]) -> Result<()> {
     }
     let r = norm(x);
     if r == 0.0 {
-        return Err(Error::ZeroNorm {
-            context: "exp_map: x",
-        });
+        return Err(Error::ZeroNorm { context: "exp_map: x" });
     }
     x.iter_mut().for_each(|a| *a /= r);
     Ok(())
@@ -160,16 +148,10 @@ pub fn exp_map(x: &mut [f64], v: &[f64]) -> Result<()> {
 
 fn check_law_args(dim: usize, t: f64) -> Result<()> {
     if dim < 2 {
-        return Err(Error::invalid(
-            "dimension",
-            dim,
-            "the inner-product law needs d >= 2",
-        ));
+        return Err(Error::invalid("dimension", dim, "the inner-product law needs d >= 2"));
     }
     if t.is_nan() {
-        return Err(Error::NonFinite {
-            context: "inner-product law: t",
-        });
+        return Err(Error::NonFinite { context: "inner-product law: t" });
     }
     Ok(())
 }
@@ -227,10 +209,7 @@ pub fn cap_measure(dim: usize, h: f64) -> Result<f64> {
 pub(crate) fn cos_sinc(theta: f64) -> (f64, f64) {
     if theta < 1e-4 {
         let t2 = theta * theta;
-        (
-            1.0 - 0.5 * t2 + t2 * t2 / 24.0,
-            1.0 - t2 / 6.0 + t2 * t2 / 120.0,
-        )
+        (1.0 - 0.5 * t2 + t2 * t2 / 24.0, 1.0 - t2 / 6.0 + t2 * t2 / 120.0)
     } else {
         (theta.cos(), theta.sin() / theta)
     }
@@ -287,41 +266,18 @@ mod tests {
         let x = sample_uniform(4, &mut rng).unwrap();
         assert_eq!(x, PINNED);
     }
-    const PINNED: [f64; 4] = [
-        -0.00711842369329064,
-        0.1546379158224215,
-        -0.646613015476262,
-        -0.7469458154718559,
-    ];
+    const PINNED: [f64; 4] = [-0.00711842369329064, 0.1546379158224215, -0.646613015476262, -0.7469458154718559];
 
     #[test]
     fn bad_input_is_an_error() {
         let mut rng = rng();
-        assert!(matches!(
-            sample_uniform(0, &mut rng),
-            Err(Error::InvalidParameter { .. })
-        ));
-        assert!(matches!(
-            normalize(&mut [0.0, 0.0]),
-            Err(Error::ZeroNorm { .. })
-        ));
+        assert!(matches!(sample_uniform(0, &mut rng), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(normalize(&mut [0.0, 0.0]), Err(Error::ZeroNorm { .. })));
         assert!(matches!(normalize(&mut []), Err(Error::TooFew { .. })));
-        assert!(matches!(
-            normalize(&mut [f64::NAN, 1.0]),
-            Err(Error::NonFinite { .. })
-        ));
-        assert!(matches!(
-            project_tangent(&[1.0, 0.0], &mut [1.0]),
-            Err(Error::DimensionMismatch { .. })
-        ));
-        assert!(matches!(
-            geodesic_distance(&[1.0, 0.0], &[f64::INFINITY, 0.0]),
-            Err(Error::NonFinite { .. })
-        ));
-        assert!(matches!(
-            exp_map(&mut [1.0, 0.0], &[0.0]),
-            Err(Error::DimensionMismatch { .. })
-        ));
+        assert!(matches!(normalize(&mut [f64::NAN, 1.0]), Err(Error::NonFinite { .. })));
+        assert!(matches!(project_tangent(&[1.0, 0.0], &mut [1.0]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(geodesic_distance(&[1.0, 0.0], &[f64::INFINITY, 0.0]), Err(Error::NonFinite { .. })));
+        assert!(matches!(exp_map(&mut [1.0, 0.0], &[0.0]), Err(Error::DimensionMismatch { .. })));
     }
 
     #[test]
@@ -330,28 +286,16 @@ mod tests {
         for t in [-0.99, -0.5, 0.0, 0.3, 0.9] {
             // d = 3: uniform on [-1, 1] (Archimedes).
             assert_abs_diff_eq!(inner_product_density(3, t).unwrap(), 0.5, epsilon = 1e-14);
-            assert_abs_diff_eq!(
-                inner_product_cdf(3, t).unwrap(),
-                (1.0 + t) / 2.0,
-                epsilon = 1e-13
-            );
+            assert_abs_diff_eq!(inner_product_cdf(3, t).unwrap(), (1.0 + t) / 2.0, epsilon = 1e-13);
             // d = 2: arcsine law.
             assert_abs_diff_eq!(
                 inner_product_density(2, t).unwrap(),
                 1.0 / (PI * (1.0 - t * t).sqrt()),
                 epsilon = 1e-12
             );
-            assert_abs_diff_eq!(
-                inner_product_cdf(2, t).unwrap(),
-                0.5 + t.asin() / PI,
-                epsilon = 1e-12
-            );
+            assert_abs_diff_eq!(inner_product_cdf(2, t).unwrap(), 0.5 + t.asin() / PI, epsilon = 1e-12);
             // d = 4: f = (2/π) sqrt(1 − t²).
-            assert_abs_diff_eq!(
-                inner_product_density(4, t).unwrap(),
-                2.0 / PI * (1.0 - t * t).sqrt(),
-                epsilon = 1e-12
-            );
+            assert_abs_diff_eq!(inner_product_density(4, t).unwrap(), 2.0 / PI * (1.0 - t * t).sqrt(), epsilon = 1e-12);
         }
         assert_eq!(inner_product_density(2, 1.0).unwrap(), f64::INFINITY);
         assert_eq!(inner_product_density(5, 1.0).unwrap(), 0.0);
@@ -387,16 +331,8 @@ mod tests {
     fn geodesic_distance_known_values() {
         let e1 = [1.0, 0.0, 0.0];
         let e2 = [0.0, 1.0, 0.0];
-        assert_abs_diff_eq!(
-            geodesic_distance(&e1, &e2).unwrap(),
-            std::f64::consts::FRAC_PI_2,
-            epsilon = 1e-15
-        );
-        assert_abs_diff_eq!(
-            geodesic_distance(&e1, &[-1.0, 0.0, 0.0]).unwrap(),
-            std::f64::consts::PI,
-            epsilon = 1e-15
-        );
+        assert_abs_diff_eq!(geodesic_distance(&e1, &e2).unwrap(), std::f64::consts::FRAC_PI_2, epsilon = 1e-15);
+        assert_abs_diff_eq!(geodesic_distance(&e1, &[-1.0, 0.0, 0.0]).unwrap(), std::f64::consts::PI, epsilon = 1e-15);
         assert_eq!(geodesic_distance(&e1, &e1).unwrap(), 0.0);
         // Nearby points: acos would lose half the digits here.
         let eps: f64 = 1e-9;
@@ -405,12 +341,10 @@ mod tests {
     }
 
     fn unit_vector(d: usize) -> impl Strategy<Value = Vec<f64>> {
-        prop::collection::vec(-1.0f64..1.0, d)
-            .prop_filter("non-zero", |v| norm(v) > 1e-3)
-            .prop_map(|mut v| {
-                normalize(&mut v).unwrap();
-                v
-            })
+        prop::collection::vec(-1.0f64..1.0, d).prop_filter("non-zero", |v| norm(v) > 1e-3).prop_map(|mut v| {
+            normalize(&mut v).unwrap();
+            v
+        })
     }
 
     proptest! {

@@ -36,11 +36,7 @@ fn check_confidence(confidence: f64) -> Result<f64> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(1.0 - confidence)
     } else {
-        Err(Error::invalid(
-            "confidence",
-            confidence,
-            "must lie in (0, 1)",
-        ))
+        Err(Error::invalid("confidence", confidence, "must lie in (0, 1)"))
     }
 }
 
@@ -119,11 +115,7 @@ impl Welford {
             return Err(Error::NonFinite { context: "Welford" });
         }
         if self.count < required {
-            return Err(Error::TooFew {
-                context: "Welford",
-                required: required as usize,
-                found: self.count as usize,
-            });
+            return Err(Error::TooFew { context: "Welford", required: required as usize, found: self.count as usize });
         }
         Ok(())
     }
@@ -174,18 +166,10 @@ impl Interval {
 
 fn check_binomial(successes: u64, trials: u64) -> Result<()> {
     if trials == 0 {
-        return Err(Error::TooFew {
-            context: "binomial interval: trials",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "binomial interval: trials", required: 1, found: 0 });
     }
     if successes > trials {
-        return Err(Error::invalid(
-            "successes",
-            successes,
-            "must not exceed the number of trials",
-        ));
+        return Err(Error::invalid("successes", successes, "must not exceed the number of trials"));
     }
     Ok(())
 }
@@ -203,10 +187,7 @@ pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> Result<I
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    Ok(Interval {
-        lo: (centre - half).max(0.0),
-        hi: (centre + half).min(1.0),
-    })
+    Ok(Interval { lo: (centre - half).max(0.0), hi: (centre + half).min(1.0) })
 }
 
 /// Clopper–Pearson ("exact") interval for a binomial proportion, from Beta
@@ -217,24 +198,12 @@ pub fn clopper_pearson_interval(successes: u64, trials: u64, confidence: f64) ->
     let alpha = check_confidence(confidence)?;
     let (k, n) = (successes as f64, trials as f64);
     let quantile = |a: f64, b: f64, p: f64| {
-        Beta::new(a, b).map(|d| d.inverse_cdf(p)).map_err(|_| {
-            Error::invalid(
-                "binomial counts",
-                format!("{successes}/{trials}"),
-                "Beta quantile failed",
-            )
-        })
+        Beta::new(a, b)
+            .map(|d| d.inverse_cdf(p))
+            .map_err(|_| Error::invalid("binomial counts", format!("{successes}/{trials}"), "Beta quantile failed"))
     };
-    let lo = if successes == 0 {
-        0.0
-    } else {
-        quantile(k, n - k + 1.0, alpha / 2.0)?
-    };
-    let hi = if successes == trials {
-        1.0
-    } else {
-        quantile(k + 1.0, n - k, 1.0 - alpha / 2.0)?
-    };
+    let lo = if successes == 0 { 0.0 } else { quantile(k, n - k + 1.0, alpha / 2.0)? };
+    let hi = if successes == trials { 1.0 } else { quantile(k + 1.0, n - k, 1.0 - alpha / 2.0)? };
     Ok(Interval { lo, hi })
 }
 
@@ -253,23 +222,12 @@ impl Histogram {
     /// `bins ≥ 1` equal bins on `[lo, hi]`, `lo < hi` finite.
     pub fn new(lo: f64, hi: f64, bins: usize) -> Result<Self> {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(Error::invalid(
-                "range",
-                format!("[{lo}, {hi}]"),
-                "needs finite lo < hi",
-            ));
+            return Err(Error::invalid("range", format!("[{lo}, {hi}]"), "needs finite lo < hi"));
         }
         if bins == 0 {
             return Err(Error::invalid("bins", bins, "needs at least one bin"));
         }
-        Ok(Self {
-            lo,
-            hi,
-            counts: vec![0; bins],
-            underflow: 0,
-            overflow: 0,
-            non_finite: 0,
-        })
+        Ok(Self { lo, hi, counts: vec![0; bins], underflow: 0, overflow: 0, non_finite: 0 })
     }
 
     /// Counts one value.
@@ -296,16 +254,9 @@ impl Histogram {
     /// Adds another histogram's counts; the binning must be identical.
     pub fn merge(&mut self, other: &Histogram) -> Result<()> {
         if self.lo != other.lo || self.hi != other.hi || self.counts.len() != other.counts.len() {
-            return Err(Error::invalid(
-                "histogram",
-                "different binning",
-                "only identical binnings merge",
-            ));
+            return Err(Error::invalid("histogram", "different binning", "only identical binnings merge"));
         }
-        self.counts
-            .iter_mut()
-            .zip(&other.counts)
-            .for_each(|(a, b)| *a += b);
+        self.counts.iter_mut().zip(&other.counts).for_each(|(a, b)| *a += b);
         self.underflow += other.underflow;
         self.overflow += other.overflow;
         self.non_finite += other.non_finite;
@@ -320,9 +271,7 @@ impl Histogram {
     /// The `bins + 1` bin edges.
     pub fn edges(&self) -> Vec<f64> {
         let n = self.counts.len();
-        (0..=n)
-            .map(|k| self.lo + (self.hi - self.lo) * k as f64 / n as f64)
-            .collect()
+        (0..=n).map(|k| self.lo + (self.hi - self.lo) * k as f64 / n as f64).collect()
     }
 
     /// Bin centres.
@@ -362,11 +311,7 @@ impl Histogram {
     pub fn density(&self) -> Result<Vec<f64>> {
         let total = self.total();
         if total == 0 {
-            return Err(Error::TooFew {
-                context: "Histogram::density",
-                required: 1,
-                found: 0,
-            });
+            return Err(Error::TooFew { context: "Histogram::density", required: 1, found: 0 });
         }
         let s = 1.0 / (total as f64 * self.bin_width());
         Ok(self.counts.iter().map(|&c| c as f64 * s).collect())
@@ -377,20 +322,12 @@ impl Histogram {
 fn quantile_of_sorted(sorted: &[f64], p: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * p;
     let (i, frac) = (h.floor() as usize, h - h.floor());
-    if i + 1 < sorted.len() {
-        sorted[i] + frac * (sorted[i + 1] - sorted[i])
-    } else {
-        sorted[i]
-    }
+    if i + 1 < sorted.len() { sorted[i] + frac * (sorted[i + 1] - sorted[i]) } else { sorted[i] }
 }
 
 fn check_quantile_inputs(data: &[f64], ps: &[f64]) -> Result<Vec<f64>> {
     if data.is_empty() {
-        return Err(Error::TooFew {
-            context: "quantile: data",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "quantile: data", required: 1, found: 0 });
     }
     ensure_finite("quantile: data", data)?;
     if let Some(&p) = ps.iter().find(|p| !(0.0..=1.0).contains(*p)) {
@@ -442,11 +379,7 @@ impl LineFit {
 pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
     ensure_len("fit_line: y vs x", x.len(), y.len())?;
     if x.len() < 3 {
-        return Err(Error::TooFew {
-            context: "fit_line",
-            required: 3,
-            found: x.len(),
-        });
+        return Err(Error::TooFew { context: "fit_line", required: 3, found: x.len() });
     }
     ensure_finite("fit_line: x", x)?;
     ensure_finite("fit_line: y", y)?;
@@ -460,19 +393,11 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
         syy += (b - ym) * (b - ym);
     }
     if sxx == 0.0 {
-        return Err(Error::invalid(
-            "x",
-            "all equal",
-            "a line fit needs two distinct x values",
-        ));
+        return Err(Error::invalid("x", "all equal", "a line fit needs two distinct x values"));
     }
     let slope = sxy / sxx;
     let intercept = ym - slope * xm;
-    let rss: f64 = x
-        .iter()
-        .zip(y)
-        .map(|(&a, &b)| (b - intercept - slope * a).powi(2))
-        .sum();
+    let rss: f64 = x.iter().zip(y).map(|(&a, &b)| (b - intercept - slope * a).powi(2)).sum();
     let sigma2 = rss / (n - 2.0);
     Ok(LineFit {
         slope,
@@ -486,11 +411,7 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
 
 fn logs(context: &'static str, v: &[f64]) -> Result<Vec<f64>> {
     if let Some(&bad) = v.iter().find(|&&a| !(a > 0.0 && a.is_finite())) {
-        return Err(Error::invalid(
-            context,
-            bad,
-            "a logarithmic fit needs positive finite values",
-        ));
+        return Err(Error::invalid(context, bad, "a logarithmic fit needs positive finite values"));
     }
     Ok(v.iter().map(|a| a.ln()).collect())
 }
@@ -509,11 +430,7 @@ pub fn fit_semilog(x: &[f64], y: &[f64]) -> Result<LineFit> {
 /// empirical distribution of `samples` and a continuous CDF `cdf`.
 pub fn ks_statistic<F: Fn(f64) -> f64>(samples: &[f64], cdf: F) -> Result<f64> {
     if samples.is_empty() {
-        return Err(Error::TooFew {
-            context: "ks_statistic",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "ks_statistic", required: 1, found: 0 });
     }
     ensure_finite("ks_statistic: samples", samples)?;
     let mut sorted = samples.to_vec();
@@ -557,11 +474,7 @@ pub fn kolmogorov_sf(lambda: f64) -> f64 {
 /// §14.3; accurate to about 1% for `n ≥ 5` at the usual levels).
 pub fn ks_p_value(d: f64, n: usize) -> Result<f64> {
     if n == 0 {
-        return Err(Error::TooFew {
-            context: "ks_p_value",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "ks_p_value", required: 1, found: 0 });
     }
     if !(0.0..=1.0).contains(&d) {
         return Err(Error::invalid("d", d, "a KS distance lies in [0, 1]"));
@@ -577,21 +490,13 @@ pub fn ks_critical_value(n: usize, alpha: f64) -> Result<f64> {
         return Err(Error::invalid("alpha", alpha, "a level lies in (0, 1)"));
     }
     if n == 0 {
-        return Err(Error::TooFew {
-            context: "ks_critical_value",
-            required: 1,
-            found: 0,
-        });
+        return Err(Error::TooFew { context: "ks_critical_value", required: 1, found: 0 });
     }
     // Q is decreasing: bisect on λ, then undo Stephens' scaling.
     let (mut lo, mut hi) = (0.0, 10.0);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if kolmogorov_sf(mid) > alpha {
-            lo = mid
-        } else {
-            hi = mid
-        }
+        if kolmogorov_sf(mid) > alpha { lo = mid } else { hi = mid }
     }
     let s = (n as f64).sqrt();
     Ok((0.5 * (lo + hi) / (s + 0.12 + 0.11 / s)).min(1.0))
@@ -605,20 +510,14 @@ mod tests {
 
     #[test]
     fn welford_matches_two_pass() {
-        let xs: Vec<f64> = (0..1000)
-            .map(|i| ((i * 7919) % 1000) as f64 * 1e-3 + 1e6)
-            .collect();
+        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1000) as f64 * 1e-3 + 1e6).collect();
         let mut w = Welford::new();
         w.extend(xs.iter().copied());
         let mean = xs.iter().sum::<f64>() / 1000.0;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 999.0;
         assert_abs_diff_eq!(w.mean().unwrap(), mean, epsilon = 1e-9);
         assert_abs_diff_eq!(w.variance().unwrap(), var, epsilon = 1e-9);
-        assert_abs_diff_eq!(
-            w.std_error().unwrap(),
-            (var / 1000.0).sqrt(),
-            epsilon = 1e-12
-        );
+        assert_abs_diff_eq!(w.std_error().unwrap(), (var / 1000.0).sqrt(), epsilon = 1e-12);
     }
 
     #[test]
@@ -647,11 +546,7 @@ mod tests {
         let w0 = wilson_interval(0, 20, 0.99).unwrap();
         assert_eq!(w0.lo, 0.0);
         assert!(w0.hi > 0.2 && w0.hi < 0.3);
-        assert_abs_diff_eq!(
-            two_sided_z(0.95).unwrap(),
-            1.959_963_984_540_054,
-            epsilon = 1e-9
-        );
+        assert_abs_diff_eq!(two_sided_z(0.95).unwrap(), 1.959_963_984_540_054, epsilon = 1e-9);
     }
 
     #[test]
@@ -659,10 +554,7 @@ mod tests {
         let mut h = Histogram::new(0.0, 1.0, 4).unwrap();
         h.extend([0.0, 0.1, 0.25, 0.5, 0.99, 1.0, -0.1, 1.5, f64::NAN]);
         assert_eq!(h.counts(), &[2, 1, 1, 2]);
-        assert_eq!(
-            (h.underflow(), h.overflow(), h.non_finite(), h.total()),
-            (1, 1, 1, 8)
-        );
+        assert_eq!((h.underflow(), h.overflow(), h.non_finite(), h.total()), (1, 1, 1, 8));
         assert_eq!(h.edges(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
         let d = h.density().unwrap();
         assert_abs_diff_eq!(d[0], 2.0 / (8.0 * 0.25), epsilon = 1e-15);
@@ -692,16 +584,8 @@ mod tests {
         // scipy.stats.linregress on the same data.
         assert_abs_diff_eq!(f.slope, 1.99, epsilon = 1e-12);
         assert_abs_diff_eq!(f.intercept, 0.05, epsilon = 1e-12);
-        assert_abs_diff_eq!(
-            f.slope_std_error,
-            0.059_721_576_223_897_795,
-            epsilon = 1e-12
-        );
-        assert_abs_diff_eq!(
-            f.intercept_std_error,
-            0.198_074_060_223_279_06,
-            epsilon = 1e-12
-        );
+        assert_abs_diff_eq!(f.slope_std_error, 0.059_721_576_223_897_795, epsilon = 1e-12);
+        assert_abs_diff_eq!(f.intercept_std_error, 0.198_074_060_223_279_06, epsilon = 1e-12);
         let s = fit_semilog(&[0.0, 1.0, 2.0], &[1.0, 0.5, 0.25]).unwrap();
         assert_abs_diff_eq!(s.slope, -std::f64::consts::LN_2, epsilon = 1e-12);
         assert!(s.slope_std_error < 1e-12);

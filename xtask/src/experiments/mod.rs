@@ -9,9 +9,7 @@ pub mod numerics;
 
 /// Every experiment, in the order the report shows them.
 pub fn registry() -> Vec<Box<dyn DynExperiment>> {
-    vec![Box::new(
-        numerics::sphere_inner_products::SphereInnerProducts,
-    )]
+    vec![Box::new(numerics::sphere_inner_products::SphereInnerProducts)]
 }
 
 #[cfg(test)]
@@ -21,31 +19,15 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_well_formed() {
-        let crates = [
-            "numerics",
-            "particles",
-            "lattice-quant",
-            "rf-signal",
-            "diffusion-sep",
-            "kernel-tests",
-            "sampling",
-        ];
+        let crates =
+            ["numerics", "particles", "lattice-quant", "rf-signal", "diffusion-sep", "kernel-tests", "sampling"];
         let mut seen = std::collections::HashSet::new();
         for e in registry() {
             let m = e.meta();
             assert!(seen.insert(m.id), "duplicate id {}", m.id);
             let (krate, name) = m.id.split_once('.').expect("id is <crate>.<name>");
-            assert!(
-                crates.contains(&krate),
-                "{} does not name a workspace crate",
-                m.id
-            );
-            assert!(
-                !name.is_empty()
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            );
+            assert!(crates.contains(&krate), "{} does not name a workspace crate", m.id);
+            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
             assert!(!m.title.is_empty() && !m.paper.is_empty() && !m.figure.is_empty());
         }
     }
@@ -54,9 +36,7 @@ mod tests {
     fn every_profile_has_a_valid_grid() {
         for e in registry() {
             for p in Profile::ALL {
-                let points = e
-                    .points(p)
-                    .unwrap_or_else(|err| panic!("{}: {err:#}", e.meta().id));
+                let points = e.points(p).unwrap_or_else(|err| panic!("{}: {err:#}", e.meta().id));
                 assert!(!points.is_empty(), "{} has no points at {p}", e.meta().id);
             }
         }

@@ -95,33 +95,13 @@ impl Claim {
     }
 
     /// Passes when `|measured − expected| ≤ tolerance`.
-    pub fn close(
-        name: &str,
-        statement: &str,
-        expected: f64,
-        measured: f64,
-        tolerance: f64,
-    ) -> Self {
+    pub fn close(name: &str, statement: &str, expected: f64, measured: f64, tolerance: f64) -> Self {
         let ok = (measured - expected).abs() <= tolerance;
-        Self::build(
-            name,
-            statement,
-            Comparison::Close,
-            Expected::Value(expected),
-            measured,
-            Some(tolerance),
-            ok,
-        )
+        Self::build(name, statement, Comparison::Close, Expected::Value(expected), measured, Some(tolerance), ok)
     }
 
     /// Passes when `|measured − expected| ≤ rel_tolerance · |expected|`.
-    pub fn relatively_close(
-        name: &str,
-        statement: &str,
-        expected: f64,
-        measured: f64,
-        rel_tolerance: f64,
-    ) -> Self {
+    pub fn relatively_close(name: &str, statement: &str, expected: f64, measured: f64, rel_tolerance: f64) -> Self {
         let ok = (measured - expected).abs() <= rel_tolerance * expected.abs();
         Self::build(
             name,
@@ -136,42 +116,18 @@ impl Claim {
 
     /// Passes when `measured ≤ bound`.
     pub fn at_most(name: &str, statement: &str, bound: f64, measured: f64) -> Self {
-        Self::build(
-            name,
-            statement,
-            Comparison::AtMost,
-            Expected::Value(bound),
-            measured,
-            None,
-            measured <= bound,
-        )
+        Self::build(name, statement, Comparison::AtMost, Expected::Value(bound), measured, None, measured <= bound)
     }
 
     /// Passes when `measured ≥ bound`.
     pub fn at_least(name: &str, statement: &str, bound: f64, measured: f64) -> Self {
-        Self::build(
-            name,
-            statement,
-            Comparison::AtLeast,
-            Expected::Value(bound),
-            measured,
-            None,
-            measured >= bound,
-        )
+        Self::build(name, statement, Comparison::AtLeast, Expected::Value(bound), measured, None, measured >= bound)
     }
 
     /// Passes when `lo ≤ measured ≤ hi`.
     pub fn inside(name: &str, statement: &str, (lo, hi): (f64, f64), measured: f64) -> Self {
         let ok = lo <= measured && measured <= hi;
-        Self::build(
-            name,
-            statement,
-            Comparison::Inside,
-            Expected::Interval([lo, hi]),
-            measured,
-            None,
-            ok,
-        )
+        Self::build(name, statement, Comparison::Inside, Expected::Interval([lo, hi]), measured, None, ok)
     }
 
     /// Attaches a note (kept after any note about a non-finite measurement).
@@ -223,16 +179,7 @@ mod tests {
     fn json_shape() {
         let c = Claim::close("ks", "statement", 0.5, 0.25, 0.5).with_note("why");
         let v = serde_json::to_value(&c).unwrap();
-        for field in [
-            "name",
-            "statement",
-            "comparison",
-            "expected",
-            "measured",
-            "tolerance",
-            "pass",
-            "note",
-        ] {
+        for field in ["name", "statement", "comparison", "expected", "measured", "tolerance", "pass", "note"] {
             assert!(v.get(field).is_some(), "{field}");
         }
         assert_eq!(v["comparison"], "close");

@@ -11,11 +11,7 @@ use std::process::ExitCode;
 
 /// The infoflow lab.
 #[derive(Debug, Parser)]
-#[command(
-    name = "xtask",
-    version,
-    about = "The infoflow lab: reproduce the papers' figures and check their claims"
-)]
+#[command(name = "xtask", version, about = "The infoflow lab: reproduce the papers' figures and check their claims")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,10 +75,7 @@ struct RunArgs {
 /// `<workspace>/results`: the default results folder, wherever the command
 /// is started from.
 pub fn default_out() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("results")
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).join("results")
 }
 
 /// Exit status: everything ran and every claim passed.
@@ -114,10 +107,7 @@ where
             }
             _ => {
                 let text = e.render().to_string();
-                let first = text
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("error: invalid arguments");
+                let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
                 eprintln!("{first} (see --help)");
                 EXIT_USAGE
             }
@@ -127,10 +117,7 @@ where
 
 /// The whole command-line program: parse, run against `registry`, and
 /// return the exit status.
-pub fn main_with(
-    args: impl IntoIterator<Item = std::ffi::OsString>,
-    registry: &[Box<dyn DynExperiment>],
-) -> ExitCode {
+pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>, registry: &[Box<dyn DynExperiment>]) -> ExitCode {
     ExitCode::from(match parse_from(args) {
         Ok(cli) => execute(cli, registry),
         Err(code) => code,
@@ -185,26 +172,14 @@ fn list(registry: &[Box<dyn DynExperiment>], json: bool) -> Result<()> {
         for p in Profile::ALL {
             points.insert(p.name(), e.points(p)?.len());
         }
-        rows.push(Listing {
-            id: m.id,
-            title: m.title,
-            paper: m.paper,
-            figure: m.figure,
-            points,
-        });
+        rows.push(Listing { id: m.id, title: m.title, paper: m.paper, figure: m.figure, points });
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!(
-            "{:<40} {:<12} {:>22}  title",
-            "id", "paper", "points smoke/quick/paper"
-        );
+        println!("{:<40} {:<12} {:>22}  title", "id", "paper", "points smoke/quick/paper");
         for r in rows {
-            let pts = format!(
-                "{}/{}/{}",
-                r.points["smoke"], r.points["quick"], r.points["paper"]
-            );
+            let pts = format!("{}/{}/{}", r.points["smoke"], r.points["quick"], r.points["paper"]);
             println!("{:<40} {:<12} {:>22}  {}", r.id, r.paper, pts, r.title);
         }
     }
@@ -229,11 +204,7 @@ fn run_cmd(registry: &[Box<dyn DynExperiment>], args: RunArgs) -> Result<bool> {
     let ok = print_outcomes(&outcomes, shard);
     if shard.is_all() {
         let totals = report::write(registry, &opts.out)?;
-        eprintln!(
-            "report: {} ({})",
-            opts.out.join("index.html").display(),
-            summary_line(&totals)
-        );
+        eprintln!("report: {} ({})", opts.out.join("index.html").display(), summary_line(&totals));
     } else {
         eprintln!(
             "shard {shard} done; when every shard has finished, run `cargo xtask experiments report --out {}`",
@@ -247,11 +218,7 @@ fn report_cmd(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<bool> {
     let outcomes = runner::rebuild(registry, out)?;
     let ok = print_outcomes(&outcomes, Shard::ALL);
     let totals = report::write(registry, out)?;
-    eprintln!(
-        "report: {} ({})",
-        out.join("index.html").display(),
-        summary_line(&totals)
-    );
+    eprintln!("report: {} ({})", out.join("index.html").display(), summary_line(&totals));
     Ok(ok && totals.failed == 0 && totals.incomplete == 0)
 }
 
@@ -270,10 +237,7 @@ fn summary_line(t: &report::Totals) -> String {
 fn print_outcomes(outcomes: &[Outcome], shard: Shard) -> bool {
     let mut ok = true;
     for o in outcomes {
-        let detail = format!(
-            "{} point(s) in shard, {} run, {} resumed",
-            o.in_shard, o.ran, o.resumed
-        );
+        let detail = format!("{} point(s) in shard, {} run, {} resumed", o.in_shard, o.ran, o.resumed);
         match &o.summary {
             Some(s) => {
                 let pass = s.claims.iter().filter(|c| c.pass).count();
@@ -290,12 +254,7 @@ fn print_outcomes(outcomes: &[Outcome], shard: Shard) -> bool {
                 eprintln!("ok   {}: shard {shard} complete ({detail})", o.id);
             }
             None if o.failures.is_empty() => {
-                eprintln!(
-                    "INCOMPLETE {}: {} of {} points have records",
-                    o.id,
-                    o.resumed + o.ran,
-                    o.points
-                );
+                eprintln!("INCOMPLETE {}: {} of {} points have records", o.id, o.resumed + o.ran, o.points);
             }
             None => {}
         }

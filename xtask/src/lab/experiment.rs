@@ -89,11 +89,7 @@ pub trait Experiment: Sync {
 
     /// Draws figures and tables into `out` and returns the claims, from the
     /// records of every point of the profile (in grid order).
-    fn summarize(
-        &self,
-        records: &[(Self::Point, Self::Record)],
-        out: &mut Output,
-    ) -> Result<Vec<Claim>>;
+    fn summarize(&self, records: &[(Self::Point, Self::Record)], out: &mut Output) -> Result<Vec<Claim>>;
 }
 
 /// A grid point with its key and its JSON form, as the runner handles it.
@@ -123,9 +119,7 @@ pub trait DynExperiment: Sync {
 pub fn validate_key(key: &str) -> Result<()> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || "._=,+-".contains(c);
     if key.is_empty() || key.len() > 120 || !key.chars().all(ok_char) || key.starts_with('.') {
-        bail!(
-            "invalid point key {key:?}: use 1-120 characters from [A-Za-z0-9._=,+-], not starting with '.'"
-        );
+        bail!("invalid point key {key:?}: use 1-120 characters from [A-Za-z0-9._=,+-], not starting with '.'");
     }
     Ok(())
 }
@@ -145,24 +139,19 @@ impl<E: Experiment> DynExperiment for E {
                 if !seen.insert(key.clone()) {
                     bail!("duplicate point key {key:?} in profile {profile}");
                 }
-                Ok(ErasedPoint {
-                    value: serde_json::to_value(&p)?,
-                    key,
-                })
+                Ok(ErasedPoint { value: serde_json::to_value(&p)?, key })
             })
             .collect()
     }
 
     fn run(&self, point: &Value, streams: &Streams) -> Result<Value> {
-        let point: E::Point =
-            serde_json::from_value(point.clone()).context("decoding the grid point")?;
+        let point: E::Point = serde_json::from_value(point.clone()).context("decoding the grid point")?;
         let record = Experiment::run(self, &point, streams)?;
         let value = serde_json::to_value(&record)?;
         // A record must survive its trip through the file: serde_json writes
         // NaN and infinities as null, which would only fail on resume.
-        serde_json::from_value::<E::Record>(value.clone()).context(
-            "the record does not round-trip through JSON (does it contain NaN or an infinity?)",
-        )?;
+        serde_json::from_value::<E::Record>(value.clone())
+            .context("the record does not round-trip through JSON (does it contain NaN or an infinity?)")?;
         Ok(value)
     }
 
@@ -170,11 +159,9 @@ impl<E: Experiment> DynExperiment for E {
         let typed = records
             .iter()
             .map(|(p, r)| {
-                let point: E::Point =
-                    serde_json::from_value(p.clone()).context("decoding a stored point")?;
-                let record: E::Record = serde_json::from_value(r.clone()).with_context(|| {
-                    format!("decoding the stored record of point {}", point.key())
-                })?;
+                let point: E::Point = serde_json::from_value(p.clone()).context("decoding a stored point")?;
+                let record: E::Record = serde_json::from_value(r.clone())
+                    .with_context(|| format!("decoding the stored record of point {}", point.key()))?;
                 Ok((point, record))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -69,10 +69,7 @@ pub struct Table {
 impl Table {
     /// An empty table with these column names.
     pub fn new(columns: &[&str]) -> Self {
-        Self {
-            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-            rows: Vec::new(),
-        }
+        Self { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rows: Vec::new() }
     }
 
     /// Appends a row; it must have one cell per column.
@@ -119,11 +116,7 @@ pub struct Output {
 }
 
 fn check_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         bail!("invalid output name {name:?}: use [A-Za-z0-9_-]");
     }
     Ok(())
@@ -132,13 +125,7 @@ fn check_name(name: &str) -> Result<()> {
 impl Output {
     /// Output into `dir` (the experiment folder).
     pub fn new(dir: PathBuf, profile: Profile, seed: u64) -> Self {
-        Self {
-            dir,
-            profile,
-            seed,
-            figures: Vec::new(),
-            tables: Vec::new(),
-        }
+        Self { dir, profile, seed, figures: Vec::new(), tables: Vec::new() }
     }
 
     /// The profile being summarised.
@@ -183,8 +170,7 @@ mod tests {
     #[test]
     fn csv_quotes_and_checks_widths() {
         let mut t = Table::new(&["d", "label", "value"]);
-        t.push(vec![Cell::from(3usize), Cell::from("a,b"), Cell::from(0.1)])
-            .unwrap();
+        t.push(vec![Cell::from(3usize), Cell::from("a,b"), Cell::from(0.1)]).unwrap();
         assert!(t.push(vec![Cell::from(1usize)]).is_err());
         let text = String::from_utf8(t.to_csv().unwrap()).unwrap();
         assert_eq!(text, "d,label,value\n3,\"a,b\",0.1\n");

@@ -11,6 +11,7 @@
 use anyhow::{Result, anyhow, ensure};
 use plotters::chart::SeriesAnno;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
@@ -47,20 +48,12 @@ pub struct Axis {
 impl Axis {
     /// A linear axis.
     pub fn linear(label: impl Into<String>) -> Self {
-        Self {
-            label: label.into(),
-            scale: Scale::Linear,
-            range: None,
-        }
+        Self { label: label.into(), scale: Scale::Linear, range: None }
     }
 
     /// A base-10 logarithmic axis.
     pub fn log(label: impl Into<String>) -> Self {
-        Self {
-            label: label.into(),
-            scale: Scale::Log10,
-            range: None,
-        }
+        Self { label: label.into(), scale: Scale::Log10, range: None }
     }
 
     /// Fixes the range.
@@ -104,14 +97,7 @@ pub struct Series {
 
 impl Series {
     fn new(label: impl Into<String>, mark: Mark, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Self {
-            label: label.into(),
-            mark,
-            x,
-            y,
-            y_err: None,
-            color: None,
-        }
+        Self { label: label.into(), mark, x, y, y_err: None, color: None }
     }
 
     /// A solid line.
@@ -152,11 +138,7 @@ impl Series {
     }
 
     fn validate(&self) -> Result<()> {
-        let want_x = if self.mark == Mark::Bars {
-            self.y.len() + 1
-        } else {
-            self.y.len()
-        };
+        let want_x = if self.mark == Mark::Bars { self.y.len() + 1 } else { self.y.len() };
         ensure!(
             self.x.len() == want_x,
             "series {:?}: {} x values for {} y values",
@@ -320,9 +302,7 @@ fn plotted_range(axis: &Axis, values: impl Iterator<Item = f64>, pad: bool) -> (
     {
         return (a, b);
     }
-    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -347,29 +327,17 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 impl Figure {
     /// A figure with one panel.
     pub fn single(title: impl Into<String>, panel: Panel) -> Self {
-        Self {
-            title: title.into(),
-            columns: 1,
-            panels: vec![panel],
-        }
+        Self { title: title.into(), columns: 1, panels: vec![panel] }
     }
 
     /// A figure with panels on a grid of `columns` columns.
     pub fn grid(title: impl Into<String>, columns: usize, panels: Vec<Panel>) -> Self {
-        Self {
-            title: title.into(),
-            columns: columns.max(1),
-            panels,
-        }
+        Self { title: title.into(), columns: columns.max(1), panels }
     }
 
     /// Renders the figure to an SVG document.
     pub fn to_svg(&self) -> Result<String> {
-        ensure!(
-            !self.panels.is_empty(),
-            "figure {:?} has no panels",
-            self.title
-        );
+        ensure!(!self.panels.is_empty(), "figure {:?} has no panels", self.title);
         for panel in &self.panels {
             match panel {
                 Panel::Xy(p) => p.series.iter().try_for_each(Series::validate)?,
@@ -383,9 +351,7 @@ impl Figure {
         {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
-            let body = root
-                .titled(&self.title, ("sans-serif", 22))
-                .map_err(draw_err)?;
+            let body = root.titled(&self.title, ("sans-serif", 22)).map_err(draw_err)?;
             for (panel, area) in self.panels.iter().zip(body.split_evenly((rows, cols))) {
                 match panel {
                     Panel::Xy(p) => draw_xy(p, &area)?,
@@ -422,11 +388,7 @@ fn extent(series: &[Series], xs: Scale, ys: Scale) -> (Vec<f64>, Vec<f64>) {
         xv.extend(s.x.iter().filter_map(|&v| xs.apply(v)));
         yv.extend(s.y.iter().filter_map(|&v| ys.apply(v)));
         if let Some(e) = &s.y_err {
-            yv.extend(
-                e.iter()
-                    .flat_map(|&(a, b)| [a, b])
-                    .filter_map(|v| ys.apply(v)),
-            );
+            yv.extend(e.iter().flat_map(|&(a, b)| [a, b]).filter_map(|v| ys.apply(v)));
         }
         if s.mark == Mark::Bars && ys == Scale::Linear {
             yv.push(0.0);
@@ -454,32 +416,23 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             if std::mem::take(&mut first_label) {
                 labelled = true;
                 let style = color.stroke_width(2);
-                anno.label(s.label.clone()).legend(
-                    move |(x, y)| -> DynElement<'static, DB, (i32, i32)> {
-                        match mark {
-                            Mark::Markers => Circle::new((x + 9, y), 3, color.filled()).into_dyn(),
-                            Mark::Bars => Rectangle::new(
-                                [(x, y - 5), (x + 18, y + 5)],
-                                color.mix(0.45).filled(),
-                            )
-                            .into_dyn(),
-                            _ => PathElement::new(vec![(x, y), (x + 18, y)], style).into_dyn(),
+                anno.label(s.label.clone()).legend(move |(x, y)| -> DynElement<'static, DB, (i32, i32)> {
+                    match mark {
+                        Mark::Markers => Circle::new((x + 9, y), 3, color.filled()).into_dyn(),
+                        Mark::Bars => {
+                            Rectangle::new([(x, y - 5), (x + 18, y + 5)], color.mix(0.45).filled()).into_dyn()
                         }
-                    },
-                );
+                        _ => PathElement::new(vec![(x, y), (x + 18, y)], style).into_dyn(),
+                    }
+                });
             }
         };
         match s.mark {
             Mark::Bars => {
                 let mut bars = Vec::new();
                 for (k, &h) in s.y.iter().enumerate() {
-                    if let (Some(a), Some(b), Some(v)) =
-                        (xs.apply(s.x[k]), xs.apply(s.x[k + 1]), ys.apply(h))
-                    {
-                        bars.push(Rectangle::new(
-                            [(a, y_floor), (b, v)],
-                            color.mix(0.45).filled(),
-                        ));
+                    if let (Some(a), Some(b), Some(v)) = (xs.apply(s.x[k]), xs.apply(s.x[k + 1]), ys.apply(h)) {
+                        bars.push(Rectangle::new([(a, y_floor), (b, v)], color.mix(0.45).filled()));
                     }
                 }
                 let anno = chart.draw_series(bars).map_err(draw_err)?;
@@ -489,15 +442,12 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 for seg in segments(s, xs, ys) {
                     let style = color.stroke_width(2);
                     if matches!(mark, Mark::Line | Mark::LineMarkers) {
-                        let anno = chart
-                            .draw_series(LineSeries::new(seg.clone(), style))
-                            .map_err(draw_err)?;
+                        let anno = chart.draw_series(LineSeries::new(seg.clone(), style)).map_err(draw_err)?;
                         add_label(anno, mark);
                     }
                     if mark == Mark::Dashed {
-                        let anno = chart
-                            .draw_series(DashedLineSeries::new(seg.clone(), 7, 5, style))
-                            .map_err(draw_err)?;
+                        let anno =
+                            chart.draw_series(DashedLineSeries::new(seg.clone(), 7, 5, style)).map_err(draw_err)?;
                         add_label(anno, mark);
                     }
                     if matches!(mark, Mark::Markers | Mark::LineMarkers) {
@@ -541,24 +491,32 @@ fn legend_position(legend: Legend) -> Option<SeriesLabelPosition> {
     }
 }
 
-fn draw_xy(p: &XyPanel, area: &Area<'_>) -> Result<()> {
-    let (xs, ys) = (p.x.scale, p.y.scale);
-    let (xv, yv) = extent(&p.series, xs, ys);
-    let (x0, x1) = plotted_range(&p.x, xv.into_iter(), true);
-    let (y0, y1) = plotted_range(&p.y, yv.into_iter(), true);
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A captioned chart on `area` with labelled axes over plotted ranges
+/// `xr × yr`, with or without grid lines.
+fn axes_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    title: &str,
+    (x, y): (&Axis, &Axis),
+    (xr, yr): ((f64, f64), (f64, f64)),
+    grid: bool,
+) -> Result<Chart<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
-        .caption(&p.title, ("sans-serif", 16))
+        .caption(title, ("sans-serif", 16))
         .margin(10)
         .x_label_area_size(42)
         .y_label_area_size(62)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
         .map_err(draw_err)?;
-    let fx = tick_formatter(xs, (x0, x1));
-    let fy = tick_formatter(ys, (y0, y1));
-    chart
-        .configure_mesh()
-        .x_desc(&p.x.label)
-        .y_desc(&p.y.label)
+    let fx = tick_formatter(x.scale, xr);
+    let fy = tick_formatter(y.scale, yr);
+    let mut mesh = chart.configure_mesh();
+    if !grid {
+        mesh.disable_mesh();
+    }
+    mesh.x_desc(&x.label)
+        .y_desc(&y.label)
         .x_label_formatter(&fx)
         .y_label_formatter(&fy)
         .x_labels(7)
@@ -569,51 +527,42 @@ fn draw_xy(p: &XyPanel, area: &Area<'_>) -> Result<()> {
         .axis_desc_style(("sans-serif", 13))
         .draw()
         .map_err(draw_err)?;
-    let floor = if ys == Scale::Linear {
-        0.0f64.clamp(y0, y1)
-    } else {
-        y0
-    };
-    let labelled = draw_series(&mut chart, &p.series, xs, ys, floor)?;
-    if let (true, Some(pos)) = (labelled, legend_position(p.legend)) {
-        chart
-            .configure_series_labels()
-            .position(pos)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(draw_err)?;
+    Ok(chart)
+}
+
+fn draw_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(draw_err)
+}
+
+fn draw_xy(p: &XyPanel, area: &Area<'_>) -> Result<()> {
+    let (xs, ys) = (p.x.scale, p.y.scale);
+    let (xv, yv) = extent(&p.series, xs, ys);
+    let (x0, x1) = plotted_range(&p.x, xv.into_iter(), true);
+    let (y0, y1) = plotted_range(&p.y, yv.into_iter(), true);
+    let mut chart = axes_chart(area, &p.title, (&p.x, &p.y), ((x0, x1), (y0, y1)), true)?;
+    let floor = if ys == Scale::Linear { 0.0f64.clamp(y0, y1) } else { y0 };
+    if draw_series(&mut chart, &p.series, xs, ys, floor)?
+        && let Some(pos) = legend_position(p.legend)
+    {
+        draw_legend(&mut chart, pos)?;
     }
     Ok(())
 }
 
 impl Heatmap {
     fn validate(&self) -> Result<()> {
-        let (nx, ny) = (
-            self.x_edges.len().saturating_sub(1),
-            self.y_edges.len().saturating_sub(1),
-        );
-        ensure!(
-            nx > 0 && ny > 0,
-            "heatmap {:?} needs at least one cell",
-            self.title
-        );
-        ensure!(
-            self.values.len() == ny,
-            "heatmap {:?}: {} rows for {} y cells",
-            self.title,
-            self.values.len(),
-            ny
-        );
+        let (nx, ny) = (self.x_edges.len().saturating_sub(1), self.y_edges.len().saturating_sub(1));
+        ensure!(nx > 0 && ny > 0, "heatmap {:?} needs at least one cell", self.title);
+        ensure!(self.values.len() == ny, "heatmap {:?}: {} rows for {} y cells", self.title, self.values.len(), ny);
         for row in &self.values {
-            ensure!(
-                row.len() == nx,
-                "heatmap {:?}: a row has {} values for {} x cells",
-                self.title,
-                row.len(),
-                nx
-            );
+            ensure!(row.len() == nx, "heatmap {:?}: a row has {} values for {} x cells", self.title, row.len(), nx);
         }
         self.overlay.iter().try_for_each(Series::validate)
     }
@@ -625,33 +574,9 @@ fn draw_heatmap(h: &Heatmap, area: &Area<'_>) -> Result<()> {
     let (main, bar) = area.split_horizontally(w.saturating_sub(96));
     let (x0, x1) = plotted_range(&h.x, h.x_edges.iter().filter_map(|&v| xs.apply(v)), false);
     let (y0, y1) = plotted_range(&h.y, h.y_edges.iter().filter_map(|&v| ys.apply(v)), false);
-    let colors: Vec<f64> = h
-        .values
-        .iter()
-        .flatten()
-        .filter_map(|&v| cs.apply(v))
-        .collect();
+    let colors: Vec<f64> = h.values.iter().flatten().filter_map(|&v| cs.apply(v)).collect();
     let (c0, c1) = plotted_range(&Axis::default(), colors.into_iter(), false);
-    let mut chart = ChartBuilder::on(&main)
-        .caption(&h.title, ("sans-serif", 16))
-        .margin(10)
-        .x_label_area_size(42)
-        .y_label_area_size(62)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(draw_err)?;
-    let fx = tick_formatter(xs, (x0, x1));
-    let fy = tick_formatter(ys, (y0, y1));
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc(&h.x.label)
-        .y_desc(&h.y.label)
-        .x_label_formatter(&fx)
-        .y_label_formatter(&fy)
-        .label_style(("sans-serif", 12))
-        .axis_desc_style(("sans-serif", 13))
-        .draw()
-        .map_err(draw_err)?;
+    let mut chart = axes_chart(&main, &h.title, (&h.x, &h.y), ((x0, x1), (y0, y1)), false)?;
     let mut cells = Vec::new();
     for (iy, row) in h.values.iter().enumerate() {
         for (ix, &v) in row.iter().enumerate() {
@@ -672,14 +597,7 @@ fn draw_heatmap(h: &Heatmap, area: &Area<'_>) -> Result<()> {
     }
     chart.draw_series(cells).map_err(draw_err)?;
     if draw_series(&mut chart, &h.overlay, xs, ys, y0)? {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(draw_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     // Colour bar.
     let mut cb = ChartBuilder::on(&bar)
@@ -704,12 +622,7 @@ fn draw_heatmap(h: &Heatmap, area: &Area<'_>) -> Result<()> {
     cb.draw_series((0..steps).map(|k| {
         let a = c0 + (c1 - c0) * k as f64 / steps as f64;
         let b = c0 + (c1 - c0) * (k + 1) as f64 / steps as f64;
-        Rectangle::new(
-            [(0.0, a), (1.0, b)],
-            ViridisRGB
-                .get_color_normalized(0.5 * (a + b), c0, c1)
-                .filled(),
-        )
+        Rectangle::new([(0.0, a), (1.0, b)], ViridisRGB.get_color_normalized(0.5 * (a + b), c0, c1).filled())
     }))
     .map_err(draw_err)?;
     Ok(())
@@ -720,13 +633,7 @@ mod tests {
     use super::*;
 
     fn xy(series: Vec<Series>, x: Axis, y: Axis) -> Panel {
-        Panel::Xy(XyPanel {
-            title: "panel".into(),
-            x,
-            y,
-            series,
-            legend: Legend::default(),
-        })
+        Panel::Xy(XyPanel { title: "panel".into(), x, y, series, legend: Legend::default() })
     }
 
     #[test]
@@ -743,21 +650,13 @@ mod tests {
                         Series::line("line", x.clone(), y.clone()),
                         Series::dashed("theory", x.clone(), y.clone()),
                         Series::markers("data", x.clone(), y.clone()).with_errors(errs),
-                        Series::line_markers(
-                            "both",
-                            x.clone(),
-                            y.iter().map(|v| 2.0 * v).collect(),
-                        ),
+                        Series::line_markers("both", x.clone(), y.iter().map(|v| 2.0 * v).collect()),
                     ],
                     Axis::log("n"),
                     Axis::log("error"),
                 ),
                 xy(
-                    vec![Series::histogram(
-                        "hist",
-                        vec![0.0, 1.0, 2.0, 3.0],
-                        vec![0.2, 0.5, 0.3],
-                    )],
+                    vec![Series::histogram("hist", vec![0.0, 1.0, 2.0, 3.0], vec![0.2, 0.5, 0.3])],
                     Axis::linear("t"),
                     Axis::linear("density"),
                 ),
@@ -789,11 +688,7 @@ mod tests {
         let fig = Figure::single(
             "gaps",
             xy(
-                vec![Series::line(
-                    "l",
-                    vec![1.0, 2.0, 3.0, 4.0],
-                    vec![1.0, -1.0, f64::NAN, 4.0],
-                )],
+                vec![Series::line("l", vec![1.0, 2.0, 3.0, 4.0], vec![1.0, -1.0, f64::NAN, 4.0])],
                 Axis::linear("x"),
                 Axis::log("y"),
             ),
@@ -802,11 +697,7 @@ mod tests {
         assert!(!svg.contains("NaN"));
         let empty = Figure::single(
             "empty",
-            xy(
-                vec![Series::line("l", vec![f64::NAN], vec![1.0])],
-                Axis::linear("x"),
-                Axis::linear("y"),
-            ),
+            xy(vec![Series::line("l", vec![f64::NAN], vec![1.0])], Axis::linear("x"), Axis::linear("y")),
         );
         empty.to_svg().unwrap();
     }
@@ -815,20 +706,12 @@ mod tests {
     fn malformed_figures_are_errors() {
         let bad = Figure::single(
             "bad",
-            xy(
-                vec![Series::line("l", vec![1.0], vec![1.0, 2.0])],
-                Axis::linear("x"),
-                Axis::linear("y"),
-            ),
+            xy(vec![Series::line("l", vec![1.0], vec![1.0, 2.0])], Axis::linear("x"), Axis::linear("y")),
         );
         assert!(bad.to_svg().is_err());
         let bars = Figure::single(
             "bars",
-            xy(
-                vec![Series::histogram("h", vec![0.0, 1.0], vec![1.0, 2.0])],
-                Axis::linear("x"),
-                Axis::linear("y"),
-            ),
+            xy(vec![Series::histogram("h", vec![0.0, 1.0], vec![1.0, 2.0])], Axis::linear("x"), Axis::linear("y")),
         );
         assert!(bars.to_svg().is_err());
         assert!(Figure::grid("none", 2, vec![]).to_svg().is_err());

@@ -55,10 +55,7 @@ pub fn collect(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<En
             .filter(|s| s.profile == manifest.profile && s.seed == manifest.seed);
         entries.push(match summary {
             Some(s) => Entry::Done(Box::new(s)),
-            None => Entry::Incomplete {
-                id: meta.id.to_owned(),
-                title: meta.title.to_owned(),
-            },
+            None => Entry::Incomplete { id: meta.id.to_owned(), title: meta.title.to_owned() },
         });
     }
     Ok(entries)
@@ -78,14 +75,8 @@ pub fn write(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Totals> 
             Entry::Incomplete { .. } => totals.incomplete += 1,
         }
     }
-    write_atomic(
-        &out.join("report.md"),
-        markdown(&entries, &totals).as_bytes(),
-    )?;
-    write_atomic(
-        &out.join("index.html"),
-        html(&entries, &totals, out).as_bytes(),
-    )?;
+    write_atomic(&out.join("report.md"), markdown(&entries, &totals).as_bytes())?;
+    write_atomic(&out.join("index.html"), html(&entries, &totals, out).as_bytes())?;
     Ok(totals)
 }
 
@@ -149,7 +140,9 @@ fn header_line(t: &Totals) -> String {
 fn markdown(entries: &[Entry], totals: &Totals) -> String {
     let mut md = String::from("# infoflow experiment report\n\n");
     let _ = writeln!(md, "{}\n", header_line(totals));
-    md.push_str("| experiment | paper | profile | points | claims | compute (s) | status |\n|---|---|---|---|---|---|---|\n");
+    md.push_str(
+        "| experiment | paper | profile | points | claims | compute (s) | status |\n|---|---|---|---|---|---|---|\n",
+    );
     for e in entries {
         match e {
             Entry::Done(s) => {
@@ -193,11 +186,7 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                 }
                 md.push_str("| claim | statement | check | expected | measured | tolerance | result |\n|---|---|---|---|---|---|---|\n");
                 for c in &s.claims {
-                    let note = c
-                        .note
-                        .as_deref()
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default();
+                    let note = c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
                     let _ = writeln!(
                         md,
                         "| {} | {}{} | {} | {} | {} | {} | {} |",
@@ -212,11 +201,7 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                     );
                 }
                 if !s.tables.is_empty() {
-                    let links: Vec<String> = s
-                        .tables
-                        .iter()
-                        .map(|t| format!("[{t}]({}/{t})", s.id))
-                        .collect();
+                    let links: Vec<String> = s.tables.iter().map(|t| format!("[{t}]({}/{t})", s.id)).collect();
                     let _ = writeln!(md, "\nData: {}", links.join(", "));
                 }
             }
@@ -301,13 +286,7 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
     for e in entries {
         match e {
             Entry::Done(s) => {
-                let _ = write!(
-                    h,
-                    "<section id=\"{}\"><h2>{}: {}</h2>",
-                    anchor(&s.id),
-                    escape(&s.id),
-                    escape(&s.title)
-                );
+                let _ = write!(h, "<section id=\"{}\"><h2>{}: {}</h2>", anchor(&s.id), escape(&s.id), escape(&s.title));
                 let _ = write!(
                     h,
                     "<p class=\"meta\">Paper: <a href=\"https://arxiv.org/abs/{p}\">arXiv {p}</a>. Reproduces: {}. Profile <code>{}</code>, seed {}, {} points, {:.1} s of compute ({:.1} s wall in the last invocation).</p>",
@@ -322,11 +301,7 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                 for f in &s.figures {
                     match inline_svg(&out.join(&s.id).join(f)) {
                         Some(svg) => {
-                            let _ = write!(
-                                h,
-                                "<figure>{svg}<figcaption>{}</figcaption></figure>",
-                                escape(f)
-                            );
+                            let _ = write!(h, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(f));
                         }
                         None => {
                             let _ = write!(h, "<p>Figure {} is missing.</p>", escape(f));
@@ -335,11 +310,8 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                 }
                 h.push_str("<table><tr><th>claim</th><th>statement</th><th>check</th><th>expected</th><th>measured</th><th>tolerance</th><th>result</th></tr>");
                 for c in &s.claims {
-                    let note = c
-                        .note
-                        .as_deref()
-                        .map(|n| format!("<br><small>{}</small>", escape(n)))
-                        .unwrap_or_default();
+                    let note =
+                        c.note.as_deref().map(|n| format!("<br><small>{}</small>", escape(n))).unwrap_or_default();
                     let _ = write!(
                         h,
                         "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{v}\">{v}</td></tr>",
@@ -358,9 +330,7 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                     let links: Vec<String> = s
                         .tables
                         .iter()
-                        .map(|t| {
-                            format!("<a href=\"{}/{t}\">{t}</a>", escape(&s.id), t = escape(t))
-                        })
+                        .map(|t| format!("<a href=\"{}/{t}\">{t}</a>", escape(&s.id), t = escape(t)))
                         .collect();
                     let _ = write!(h, "<p>Data: {}</p>", links.join(", "));
                 }

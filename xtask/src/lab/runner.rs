@@ -3,9 +3,7 @@
 
 use super::experiment::{DynExperiment, ErasedPoint, Profile};
 use super::output::Output;
-use super::store::{
-    ExperimentDir, Manifest, StoredRecord, Summary, read_json, write_atomic, write_json,
-};
+use super::store::{ExperimentDir, Manifest, StoredRecord, Summary, read_json, write_atomic, write_json};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use infoflow_numerics::rng::{Streams, stable_hash_str};
@@ -51,24 +49,14 @@ impl Shard {
 
     /// Parses `I/N` with `0 ≤ I < N`.
     pub fn parse(s: &str) -> std::result::Result<Shard, String> {
-        let (i, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("expected I/N (e.g. 0/4), got {s:?}"))?;
-        let index: u64 = i
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard index {i:?} is not a non-negative integer"))?;
-        let count: u64 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard count {n:?} is not a positive integer"))?;
+        let (i, n) = s.split_once('/').ok_or_else(|| format!("expected I/N (e.g. 0/4), got {s:?}"))?;
+        let index: u64 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a non-negative integer"))?;
+        let count: u64 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a positive integer"))?;
         if count == 0 {
             return Err("the shard count must be at least 1".into());
         }
         if index >= count {
-            return Err(format!(
-                "shard index {index} must be below the shard count {count} (indices are 0-based)"
-            ));
+            return Err(format!("shard index {index} must be below the shard count {count} (indices are 0-based)"));
         }
         Ok(Shard { index, count })
     }
@@ -77,14 +65,11 @@ impl Shard {
     /// `SLURM_ARRAY_TASK_COUNT` and `SLURM_ARRAY_TASK_MIN` (task ids may start
     /// at any `MIN`; the shard index is `ID − MIN`). `None` outside an array.
     pub fn from_slurm(var: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>> {
-        let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
-        else {
+        let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) else {
             return Ok(None);
         };
         let num = |name: &str, v: &str| -> Result<u64> {
-            v.trim()
-                .parse()
-                .map_err(|_| usage(format!("{name}={v:?} is not a non-negative integer")))
+            v.trim().parse().map_err(|_| usage(format!("{name}={v:?} is not a non-negative integer")))
         };
         let id = num("SLURM_ARRAY_TASK_ID", &id)?;
         let count = num("SLURM_ARRAY_TASK_COUNT", &count)?;
@@ -92,12 +77,8 @@ impl Shard {
             Some(m) => num("SLURM_ARRAY_TASK_MIN", &m)?,
             None => 0,
         };
-        let index = id
-            .checked_sub(min)
-            .ok_or_else(|| usage("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN"))?;
-        Shard::parse(&format!("{index}/{count}"))
-            .map(Some)
-            .map_err(|e| usage(format!("from Slurm: {e}")))
+        let index = id.checked_sub(min).ok_or_else(|| usage("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN"))?;
+        Shard::parse(&format!("{index}/{count}")).map(Some).map_err(|e| usage(format!("from Slurm: {e}")))
     }
 
     /// Whether this shard owns the point `key` of experiment `id`.
@@ -161,21 +142,13 @@ impl Outcome {
 }
 
 /// Selects experiments by exact id or id prefix, in registry order.
-pub fn select<'a>(
-    registry: &'a [Box<dyn DynExperiment>],
-    patterns: &[String],
-) -> Result<Vec<&'a dyn DynExperiment>> {
+pub fn select<'a>(registry: &'a [Box<dyn DynExperiment>], patterns: &[String]) -> Result<Vec<&'a dyn DynExperiment>> {
     if patterns.is_empty() {
         return Ok(registry.iter().map(|e| e.as_ref()).collect());
     }
     for pat in patterns {
-        if !registry
-            .iter()
-            .any(|e| e.meta().id.starts_with(pat.as_str()))
-        {
-            bail!(usage(format!(
-                "unknown experiment id or prefix {pat:?} (see `cargo xtask experiments list`)"
-            )));
+        if !registry.iter().any(|e| e.meta().id.starts_with(pat.as_str())) {
+            bail!(usage(format!("unknown experiment id or prefix {pat:?} (see `cargo xtask experiments list`)")));
         }
     }
     Ok(registry
@@ -187,14 +160,10 @@ pub fn select<'a>(
 
 /// Creates `out` and checks that files can be written there.
 pub fn prepare_out(out: &Path) -> Result<()> {
-    let fail = |e: &dyn std::fmt::Display| {
-        usage(format!(
-            "cannot write to output folder {}: {e}",
-            out.display()
-        ))
-    };
+    let fail = |e: &dyn std::fmt::Display| usage(format!("cannot write to output folder {}: {e}", out.display()));
     std::fs::create_dir_all(out).map_err(|e| fail(&e))?;
-    let probe = out.join(".write-probe");
+    // Unique per process: shards of a job array start together in one folder.
+    let probe = out.join(format!(".write-probe.{}", std::process::id()));
     write_atomic(&probe, b"ok").map_err(|e| fail(&e.root_cause()))?;
     std::fs::remove_file(&probe).map_err(|e| fail(&e))?;
     Ok(())
@@ -220,21 +189,12 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
     let meta = exp.meta();
     let dir = ExperimentDir::new(&opts.out, &meta);
     dir.create().map_err(|e| usage(format!("{e:#}")))?;
-    let points = exp
-        .points(opts.profile)
-        .with_context(|| format!("{}: building the grid", meta.id))?;
+    let points = exp.points(opts.profile).with_context(|| format!("{}: building the grid", meta.id))?;
     write_json(
         &dir.manifest_path(),
-        &Manifest {
-            experiment: meta.id.to_owned(),
-            profile: opts.profile,
-            seed: opts.seed,
-        },
+        &Manifest { experiment: meta.id.to_owned(), profile: opts.profile, seed: opts.seed },
     )?;
-    let mine: Vec<&ErasedPoint> = points
-        .iter()
-        .filter(|p| opts.shard.owns(meta.id, &p.key))
-        .collect();
+    let mine: Vec<&ErasedPoint> = points.iter().filter(|p| opts.shard.owns(meta.id, &p.key)).collect();
     let todo: Vec<&ErasedPoint> = mine
         .iter()
         .copied()
@@ -251,11 +211,8 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
         })
         .collect();
     progress.finish();
-    let summary = if failures.is_empty() {
-        summarize(exp, &dir, opts.profile, opts.seed, &points, start)?
-    } else {
-        None
-    };
+    let summary =
+        if failures.is_empty() { summarize(exp, &dir, opts.profile, opts.seed, &points, start)? } else { None };
     Ok(Outcome {
         id: meta.id.to_owned(),
         points: points.len(),
@@ -267,12 +224,7 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
     })
 }
 
-fn run_point(
-    exp: &dyn DynExperiment,
-    dir: &ExperimentDir,
-    point: &ErasedPoint,
-    seed: u64,
-) -> Result<()> {
+fn run_point(exp: &dyn DynExperiment, dir: &ExperimentDir, point: &ErasedPoint, seed: u64) -> Result<()> {
     let meta = exp.meta();
     let streams = Streams::for_point(seed, meta.id, &point.key);
     let t0 = Instant::now();
@@ -309,9 +261,7 @@ pub fn summarize(
     let point_seconds = records.iter().map(|r| r.wall_seconds).sum();
     let pairs: Vec<_> = records.into_iter().map(|r| (r.point, r.record)).collect();
     let mut out = Output::new(dir.root().to_owned(), profile, seed);
-    let claims = exp
-        .summarize(&pairs, &mut out)
-        .with_context(|| format!("{}: summarising", meta.id))?;
+    let claims = exp.summarize(&pairs, &mut out).with_context(|| format!("{}: summarising", meta.id))?;
     let mut names = std::collections::HashSet::new();
     for c in &claims {
         if !names.insert(c.name.as_str()) {
@@ -355,21 +305,8 @@ pub fn rebuild(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Ou
         let start = Instant::now();
         let manifest: Manifest = read_json(&dir.manifest_path())?;
         let points = exp.points(manifest.profile)?;
-        let summary = summarize(
-            exp.as_ref(),
-            &dir,
-            manifest.profile,
-            manifest.seed,
-            &points,
-            start,
-        )?;
-        let recorded = points
-            .iter()
-            .filter(|p| {
-                dir.matching_record(&p.key, &p.value, manifest.seed)
-                    .is_some()
-            })
-            .count();
+        let summary = summarize(exp.as_ref(), &dir, manifest.profile, manifest.seed, &points, start)?;
+        let recorded = points.iter().filter(|p| dir.matching_record(&p.key, &p.value, manifest.seed).is_some()).count();
         outcomes.push(Outcome {
             id: meta.id.to_owned(),
             points: points.len(),
@@ -386,48 +323,30 @@ pub fn rebuild(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Ou
 /// One progress bar per experiment on a terminal; plain lines otherwise.
 enum Progress {
     Bar(ProgressBar),
-    Lines {
-        id: String,
-        total: usize,
-        every: usize,
-        done: AtomicUsize,
-    },
+    Lines { id: String, total: usize, every: usize, done: AtomicUsize },
 }
 
 impl Progress {
     fn new(id: &str, total: usize) -> Self {
         if std::io::stderr().is_terminal() {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:40} [{bar:30}] {pos}/{len} points, {elapsed} (eta {eta})",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{prefix:40} [{bar:30}] {pos}/{len} points, {elapsed} (eta {eta})")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
             bar.set_prefix(id.to_owned());
             Progress::Bar(bar)
         } else {
             eprintln!("{id}: {total} point(s) to run");
-            Progress::Lines {
-                id: id.to_owned(),
-                total,
-                every: total.div_ceil(20).max(1),
-                done: AtomicUsize::new(0),
-            }
+            Progress::Lines { id: id.to_owned(), total, every: total.div_ceil(20).max(1), done: AtomicUsize::new(0) }
         }
     }
 
     fn point_done(&self, key: &str, seconds: f64, ok: bool) {
         match self {
             Progress::Bar(bar) => bar.inc(1),
-            Progress::Lines {
-                id,
-                total,
-                every,
-                done,
-            } => {
+            Progress::Lines { id, total, every, done } => {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if !ok || n % every == 0 || n == *total {
                     let status = if ok { "done" } else { "FAILED" };
@@ -463,9 +382,7 @@ mod tests {
         let n = 3;
         let mut sizes = [0usize; 3];
         for key in &keys {
-            let owners: Vec<u64> = (0..n)
-                .filter(|&i| Shard { index: i, count: n }.owns("e.x", key))
-                .collect();
+            let owners: Vec<u64> = (0..n).filter(|&i| Shard { index: i, count: n }.owns("e.x", key)).collect();
             assert_eq!(owners.len(), 1);
             sizes[owners[0] as usize] += 1;
         }
@@ -476,20 +393,11 @@ mod tests {
     #[test]
     fn slurm_variables() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_owned())
-            }
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
         };
         assert_eq!(Shard::from_slurm(env(&[])).unwrap(), None);
         assert_eq!(
-            Shard::from_slurm(env(&[
-                ("SLURM_ARRAY_TASK_ID", "2"),
-                ("SLURM_ARRAY_TASK_COUNT", "4")
-            ]))
-            .unwrap(),
+            Shard::from_slurm(env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")])).unwrap(),
             Some(Shard { index: 2, count: 4 })
         );
         assert_eq!(
@@ -501,19 +409,7 @@ mod tests {
             .unwrap(),
             Some(Shard { index: 3, count: 4 })
         );
-        assert!(
-            Shard::from_slurm(env(&[
-                ("SLURM_ARRAY_TASK_ID", "4"),
-                ("SLURM_ARRAY_TASK_COUNT", "4")
-            ]))
-            .is_err()
-        );
-        assert!(
-            Shard::from_slurm(env(&[
-                ("SLURM_ARRAY_TASK_ID", "x"),
-                ("SLURM_ARRAY_TASK_COUNT", "4")
-            ]))
-            .is_err()
-        );
+        assert!(Shard::from_slurm(env(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_COUNT", "4")])).is_err());
+        assert!(Shard::from_slurm(env(&[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")])).is_err());
     }
 }

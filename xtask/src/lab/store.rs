@@ -27,11 +27,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -128,9 +124,7 @@ pub struct ExperimentDir {
 impl ExperimentDir {
     /// `<out>/<id>`.
     pub fn new(out: &Path, meta: &Meta) -> Self {
-        Self {
-            root: out.join(meta.id),
-        }
+        Self { root: out.join(meta.id) }
     }
 
     /// The folder itself.
@@ -160,12 +154,8 @@ impl ExperimentDir {
 
     /// Creates the folders.
     pub fn create(&self) -> Result<()> {
-        std::fs::create_dir_all(self.points_dir()).with_context(|| {
-            format!(
-                "cannot create output folder {}",
-                self.points_dir().display()
-            )
-        })
+        std::fs::create_dir_all(self.points_dir())
+            .with_context(|| format!("cannot create output folder {}", self.points_dir().display()))
     }
 
     /// The stored record of `key` if it exists and was computed for exactly
@@ -194,10 +184,7 @@ mod tests {
         write_json(&path, &serde_json::json!({"x": 2})).unwrap();
         let v: Value = read_json(&path).unwrap();
         assert_eq!(v["x"], 2);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
     }
 
@@ -211,12 +198,7 @@ mod tests {
     #[test]
     fn stale_records_do_not_match() {
         let dir = tempfile::tempdir().unwrap();
-        let meta = Meta {
-            id: "t.x",
-            title: "",
-            paper: "",
-            figure: "",
-        };
+        let meta = Meta { id: "t.x", title: "", paper: "", figure: "" };
         let exp = ExperimentDir::new(dir.path(), &meta);
         exp.create().unwrap();
         let point = serde_json::json!({"d": 3});
@@ -231,10 +213,7 @@ mod tests {
         write_json(&exp.record_path("d=3"), &rec).unwrap();
         assert_eq!(exp.matching_record("d=3", &point, 7), Some(rec));
         assert_eq!(exp.matching_record("d=3", &point, 8), None);
-        assert_eq!(
-            exp.matching_record("d=3", &serde_json::json!({"d": 4}), 7),
-            None
-        );
+        assert_eq!(exp.matching_record("d=3", &serde_json::json!({"d": 4}), 7), None);
         std::fs::write(exp.record_path("d=3"), b"{ torn").unwrap();
         assert_eq!(exp.matching_record("d=3", &point, 7), None);
     }

@@ -23,11 +23,7 @@ pub fn run_ok(out: &Path, args: &[&str]) -> Output {
     let mut all = vec!["experiments", "run", "--out", out.to_str().unwrap()];
     all.extend_from_slice(args);
     let o = xtask(&all);
-    assert!(
-        o.status.success(),
-        "xtask {all:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "xtask {all:?} failed:\n{}", String::from_utf8_lossy(&o.stderr));
     o
 }
 
@@ -41,10 +37,7 @@ pub fn records(out: &Path) -> BTreeMap<(String, String), Value> {
         }
         for f in std::fs::read_dir(&points).unwrap().flatten() {
             let name = f.file_name().into_string().unwrap();
-            assert!(
-                !name.ends_with(".tmp"),
-                "a temporary file was left behind: {name}"
-            );
+            assert!(!name.ends_with(".tmp"), "a temporary file was left behind: {name}");
             if !name.ends_with(".json") {
                 continue;
             }
@@ -75,9 +68,5 @@ pub fn listed_ids() -> Vec<String> {
     let o = xtask(&["experiments", "list", "--json"]);
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect()
+    v.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
 }

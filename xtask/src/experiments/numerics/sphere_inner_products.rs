@@ -12,10 +12,7 @@
 //! a Kolmogorov–Smirnov test per dimension and the exact second moment
 //! `E[t²] = 1/d`.
 
-use crate::lab::{
-    Axis, Cell, Claim, Experiment, Figure, Meta, Output, Panel, Point, Profile, Series, Table,
-    XyPanel,
-};
+use crate::lab::{Axis, Cell, Claim, Experiment, Figure, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel};
 use anyhow::{Result, ensure};
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::sphere;
@@ -99,10 +96,7 @@ impl Experiment for SphereInnerProducts {
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        ensure!(
-            p.dim >= 2 && p.pairs >= 2,
-            "need d >= 2 and at least two pairs"
-        );
+        ensure!(p.dim >= 2 && p.pairs >= 2, "need d >= 2 and at least two pairs");
         let batches = p.pairs.div_ceil(BATCH);
         let chunks = (0..batches)
             .into_par_iter()
@@ -128,9 +122,7 @@ impl Experiment for SphereInnerProducts {
             second.push(v * v);
             hist.add(v);
         }
-        let ks_distance = ks_statistic(&t, |v| {
-            sphere::inner_product_cdf(p.dim, v).unwrap_or(f64::NAN)
-        })?;
+        let ks_distance = ks_statistic(&t, |v| sphere::inner_product_cdf(p.dim, v).unwrap_or(f64::NAN))?;
         Ok(Measured {
             pairs: p.pairs,
             ks_distance,
@@ -144,38 +136,20 @@ impl Experiment for SphereInnerProducts {
     }
 
     fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
-        let mut table = Table::new(&[
-            "d",
-            "t_lo",
-            "t_hi",
-            "count",
-            "empirical_density",
-            "exact_density",
-        ]);
+        let mut table = Table::new(&["d", "t_lo", "t_hi", "count", "empirical_density", "exact_density"]);
         let mut panels = Vec::new();
         let mut claims = Vec::new();
         for (p, m) in records {
             let d = p.dim;
             let (lo, hi) = m.hist_range;
             let width = (hi - lo) / m.counts.len() as f64;
-            let edges: Vec<f64> = (0..=m.counts.len())
-                .map(|k| lo + width * k as f64)
-                .collect();
-            let empirical: Vec<f64> = m
-                .counts
-                .iter()
-                .map(|&c| c as f64 / (m.pairs as f64 * width))
-                .collect();
+            let edges: Vec<f64> = (0..=m.counts.len()).map(|k| lo + width * k as f64).collect();
+            let empirical: Vec<f64> = m.counts.iter().map(|&c| c as f64 / (m.pairs as f64 * width)).collect();
             // Exact probability of each bin divided by its width: what the
             // histogram estimates (the d = 2 density is unbounded at ±1).
             let exact: Vec<f64> = edges
                 .windows(2)
-                .map(|e| {
-                    Ok(
-                        (sphere::inner_product_cdf(d, e[1])? - sphere::inner_product_cdf(d, e[0])?)
-                            / width,
-                    )
-                })
+                .map(|e| Ok((sphere::inner_product_cdf(d, e[1])? - sphere::inner_product_cdf(d, e[0])?) / width))
                 .collect::<Result<_>>()?;
             for k in 0..m.counts.len() {
                 table.push(vec![
@@ -187,13 +161,9 @@ impl Experiment for SphereInnerProducts {
                     Cell::from(exact[k]),
                 ])?;
             }
-            let curve_x: Vec<f64> = (1..400)
-                .map(|k| lo + (hi - lo) * k as f64 / 400.0)
-                .collect();
-            let curve_y: Vec<f64> = curve_x
-                .iter()
-                .map(|&t| sphere::inner_product_density(d, t))
-                .collect::<Result<_, _>>()?;
+            let curve_x: Vec<f64> = (1..400).map(|k| lo + (hi - lo) * k as f64 / 400.0).collect();
+            let curve_y: Vec<f64> =
+                curve_x.iter().map(|&t| sphere::inner_product_density(d, t)).collect::<Result<_, _>>()?;
             let top = empirical.iter().chain(&exact).copied().fold(0.0, f64::max) * 1.15;
             panels.push(Panel::Xy(XyPanel {
                 title: format!("d = {d}"),
@@ -229,14 +199,7 @@ impl Experiment for SphereInnerProducts {
             );
         }
         out.table("table", &table)?;
-        out.figure(
-            "histograms",
-            &Figure::grid(
-                "Inner products of independent uniform points on S^{d-1}",
-                2,
-                panels,
-            ),
-        )?;
+        out.figure("histograms", &Figure::grid("Inner products of independent uniform points on S^{d-1}", 2, panels))?;
         Ok(claims)
     }
 }
