@@ -37,3 +37,16 @@
 //! matrices, stable softmax, RNG streams).
 
 #![warn(missing_docs)]
+
+pub mod error;
+pub mod integrate;
+pub mod model;
+pub mod observables;
+pub mod renyi;
+pub mod theory;
+pub mod velocity;
+
+pub use error::{Error, Result};
+pub use integrate::{Event, EventHit, Outcome, Scheme, SolveOptions, Stats, Tolerances, log_times, solve, solve_with};
+pub use model::{Attention, Head, Mask, Normalization, Particles};
+pub use velocity::{SphereDynamics, VelocityWorkspace};

@@ -1,0 +1,263 @@
+//! Closed forms and scalar ODEs the simulations are checked against.
+//!
+//! * **Equiangular ODE** (arXiv 2312.10794 §6.2): from an equiangular start
+//!   (all `⟨x_i, x_j⟩ = ρ₀`, e.g. an orthonormal frame with `d ≥ n`) every
+//!   pairwise inner product stays equal to `γ_β(t)`, with
+//!
+//!   ```text
+//!   SA:   γ' = 2 e^{βγ} (1 − γ) ((n − 1) γ + 1) / (e^β + (n − 1) e^{βγ})
+//!   USA:  γ' = (2/n) e^{βγ} (1 − γ) ((n − 1) γ + 1)        (times e^{−β} when shifted)
+//!   ```
+//!
+//!   Solved in the variable `u = ln(1 − γ)`, whose derivative is bounded,
+//!   with an adaptive Dormand–Prince 5(4) at tolerance 1e-12.
+//! * **Phase-transition curve** `t*(β, n, δ)`: the time at which
+//!   `γ_β(t*) = 1 − δ` (the `Γ_{∞,δ}` curve of the phase diagrams).
+//! * **Linear-mode prediction** on the circle: the mode `k` of the uniform
+//!   state grows at a rate ∝ `(k²/β) e^{−k²/(2β)}` (SA), maximal at
+//!   `k* ≈ √(2β)`.
+//!
+//! The Rényi-parking and strong-centre counts live in [`crate::renyi`], the
+//! cap measure in `infoflow_numerics::sphere::cap_measure`.
+
+use crate::error::{Error, Result};
+use crate::model::Normalization;
+
+fn check_equiangular(beta: f64, n: usize, rho0: f64) -> Result<()> {
+    if !beta.is_finite() {
+        return Err(Error::invalid("beta", beta, "must be finite"));
+    }
+    if n < 2 {
+        return Err(Error::TooFewParticles { context: "equiangular ODE", required: 2, found: n });
+    }
+    let lo = -1.0 / (n as f64 - 1.0);
+    if !(rho0 >= lo && rho0 < 1.0) {
+        return Err(Error::invalid("rho0", rho0, "an equiangular configuration of n tokens has -1/(n-1) <= rho < 1"));
+    }
+    Ok(())
+}
+
+/// `γ'` at `γ` (see the module docs).
+pub fn equiangular_rate(normalization: Normalization, beta: f64, n: usize, gamma: f64) -> f64 {
+    let nf = n as f64;
+    let core = (1.0 - gamma) * ((nf - 1.0) * gamma + 1.0);
+    match normalization {
+        // Divide through by e^{βγ} for a stable softmax.
+        Normalization::Softmax => 2.0 * core / ((beta * (1.0 - gamma)).exp() + nf - 1.0),
+        Normalization::Unnormalized => 2.0 / nf * (beta * gamma).exp() * core,
+        Normalization::UnnormalizedShifted => 2.0 / nf * (beta * (gamma - 1.0)).exp() * core,
+    }
+}
+
+/// `u' = −γ'/(1 − γ)` with `u = ln(1 − γ)`.
+fn log_gap_rate(normalization: Normalization, beta: f64, n: usize, u: f64) -> f64 {
+    let gamma = 1.0 - u.exp();
+    let nf = n as f64;
+    let core = (nf - 1.0) * gamma + 1.0;
+    -match normalization {
+        Normalization::Softmax => 2.0 * core / ((beta * (1.0 - gamma)).exp() + nf - 1.0),
+        Normalization::Unnormalized => 2.0 / nf * (beta * gamma).exp() * core,
+        Normalization::UnnormalizedShifted => 2.0 / nf * (beta * (gamma - 1.0)).exp() * core,
+    }
+}
+
+const DP_A: [[f64; 6]; 7] = [
+    [0.0; 6],
+    [0.2, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
+    [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
+    [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0, 0.0],
+    [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0, 0.0],
+    [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
+];
+const DP_E: [f64; 7] =
+    [71.0 / 57600.0, 0.0, -71.0 / 16695.0, 71.0 / 1920.0, -17253.0 / 339200.0, 22.0 / 525.0, -1.0 / 40.0];
+
+/// One Dormand–Prince step of an autonomous scalar ODE: (new value, error).
+fn dp_step(f: &impl Fn(f64) -> f64, y: f64, h: f64) -> (f64, f64) {
+    let mut k = [0.0; 7];
+    k[0] = f(y);
+    for s in 1..7 {
+        let ys = y + h * (0..s).map(|r| DP_A[s][r] * k[r]).sum::<f64>();
+        k[s] = f(ys);
+    }
+    let y_new = y + h * (0..6).map(|r| DP_A[6][r] * k[r]).sum::<f64>();
+    let err = h * (0..7).map(|r| DP_E[r] * k[r]).sum::<f64>();
+    (y_new, err)
+}
+
+/// Integrates the scalar autonomous ODE `y' = f(y)` from `(0, y0)` through
+/// the increasing `times`, or until `stop(y)` (then returns the crossing
+/// time found by bisection on the step). Tolerance 1e-12 absolute.
+fn integrate_scalar(
+    f: impl Fn(f64) -> f64,
+    y0: f64,
+    times: &[f64],
+    stop: Option<f64>,
+) -> Result<(Vec<f64>, Option<f64>)> {
+    let tol = 1e-12;
+    let (mut t, mut y, mut h): (f64, f64, f64) = (0.0, y0, 1e-3);
+    let mut out = Vec::with_capacity(times.len());
+    let crossed = |v: f64| stop.is_some_and(|s| v <= s);
+    let mut steps = 0u64;
+    for &target in times {
+        while t < target {
+            steps += 1;
+            if steps > 10_000_000 {
+                return Err(Error::invalid("horizon", target, "the scalar ODE needs more than 1e7 steps"));
+            }
+            let step = h.min(target - t);
+            let (y_new, err) = dp_step(&f, y, step);
+            let ratio = err.abs() / tol;
+            if ratio > 1.0 {
+                h = step * (0.9 * ratio.powf(-0.2)).max(0.2);
+                continue;
+            }
+            if crossed(y_new) {
+                // Bisect the step length for the crossing of `stop`.
+                let s = stop.expect("crossed implies a stop value");
+                let (mut lo, mut hi) = (0.0, step);
+                for _ in 0..100 {
+                    let mid = 0.5 * (lo + hi);
+                    if dp_step(&f, y, mid).0 <= s { hi = mid } else { lo = mid }
+                }
+                return Ok((out, Some(t + 0.5 * (lo + hi))));
+            }
+            y = y_new;
+            t = if step == target - t { target } else { t + step };
+            h = step * if ratio == 0.0 { 5.0 } else { (0.9 * ratio.powf(-0.2)).clamp(0.2, 5.0) };
+        }
+        out.push(y);
+    }
+    Ok((out, None))
+}
+
+/// `γ_β(t)` at each of the non-decreasing `times` (≥ 0), from `γ(0) = rho0`.
+pub fn equiangular_solution(
+    normalization: Normalization,
+    beta: f64,
+    n: usize,
+    rho0: f64,
+    times: &[f64],
+) -> Result<Vec<f64>> {
+    Ok(equiangular_log_gap(normalization, beta, n, rho0, times)?.into_iter().map(|u| 1.0 - u.exp()).collect())
+}
+
+/// `ln(1 − γ_β(t))` at each of the non-decreasing `times`: the same solution
+/// with full relative accuracy when `γ` is within rounding of 1.
+pub fn equiangular_log_gap(
+    normalization: Normalization,
+    beta: f64,
+    n: usize,
+    rho0: f64,
+    times: &[f64],
+) -> Result<Vec<f64>> {
+    check_equiangular(beta, n, rho0)?;
+    if times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
+        return Err(Error::invalid("times", "given", "must be finite, >= 0 and non-decreasing"));
+    }
+    Ok(integrate_scalar(|u| log_gap_rate(normalization, beta, n, u), (1.0 - rho0).ln(), times, None)?.0)
+}
+
+/// The phase-transition time `t*`: the first time `γ_β(t) = 1 − δ` from an
+/// orthogonal start (`γ(0) = 0`), or `None` if it is later than `horizon`.
+pub fn transition_time(
+    normalization: Normalization,
+    beta: f64,
+    n: usize,
+    delta: f64,
+    horizon: f64,
+) -> Result<Option<f64>> {
+    check_equiangular(beta, n, 0.0)?;
+    if !(delta > 0.0 && delta < 1.0) {
+        return Err(Error::invalid("delta", delta, "must lie in (0, 1)"));
+    }
+    if !(horizon > 0.0 && horizon.is_finite()) {
+        return Err(Error::invalid("horizon", horizon, "must be positive and finite"));
+    }
+    let (_, hit) = integrate_scalar(|u| log_gap_rate(normalization, beta, n, u), 0.0, &[horizon], Some(delta.ln()))?;
+    Ok(hit)
+}
+
+/// The circle's fastest-growing Fourier mode of the uniform state, `k* =
+/// argmax_k (k²/β) e^{−k²/(2β)}` over integers `k ≥ 1` (large-β SA
+/// approximation), and its continuous version `√(2β)`.
+pub fn fastest_mode(beta: f64) -> Result<(usize, f64)> {
+    if !(beta > 0.0 && beta.is_finite()) {
+        return Err(Error::invalid("beta", beta, "must be positive and finite"));
+    }
+    let rate = |k: f64| k * k / beta * (-(k * k) / (2.0 * beta)).exp();
+    let kc = (2.0 * beta).sqrt();
+    let lo = kc.floor().max(1.0);
+    let k = if rate(lo + 1.0) > rate(lo) { lo + 1.0 } else { lo };
+    Ok((k as usize, kc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn transition_times_match_the_reference_table() {
+        // particles.md §2.1, computed there by RK4 with h = 1e-3 (n = 32, δ = 1e-3).
+        for (beta, expected) in [(0.1, 5.19), (1.0, 5.27), (2.0, 5.46), (4.0, 6.95), (6.0, 16.0), (9.0, 178.7)] {
+            let t = transition_time(Normalization::Softmax, beta, 32, 1e-3, 1e4).unwrap().unwrap();
+            assert!((t - expected).abs() < 0.006 * expected + 0.005, "beta {beta}: {t} vs {expected}");
+        }
+        for (beta, expected) in [(0.1, 5.88), (1.0, 5.91), (6.0, 10.35), (9.0, 82.6)] {
+            let t = transition_time(Normalization::Softmax, beta, 128, 1e-3, 1e4).unwrap().unwrap();
+            assert!((t - expected).abs() < 0.006 * expected + 0.005, "n=128 beta {beta}: {t} vs {expected}");
+        }
+        // USA, n = 32: clustering speeds up with beta.
+        for (beta, expected) in [(0.1, 4.86), (1.0, 2.90), (4.0, 1.13), (9.0, 0.69)] {
+            let t = transition_time(Normalization::Unnormalized, beta, 32, 1e-3, 1e4).unwrap().unwrap();
+            assert!((t - expected).abs() < 0.01 * expected + 0.005, "USA beta {beta}: {t} vs {expected}");
+        }
+        assert_eq!(transition_time(Normalization::Softmax, 9.0, 32, 1e-3, 100.0).unwrap(), None);
+    }
+
+    #[test]
+    fn two_tokens_beta_zero_closed_form() {
+        // n = 2, β = 0, SA: γ' = (1 − γ)(1 + γ) ⇒ γ = tanh(t + atanh γ0).
+        let times = [0.0, 0.5, 1.0, 3.0];
+        let g = equiangular_solution(Normalization::Softmax, 0.0, 2, 0.2, &times).unwrap();
+        for (t, v) in times.iter().zip(g) {
+            assert_abs_diff_eq!(v, (t + 0.2f64.atanh()).tanh(), epsilon = 1e-10);
+        }
+    }
+
+    #[test]
+    fn late_time_rates() {
+        // SA: 1 − γ ~ C e^{−2t}; USA: ~ C e^{−2 e^β t}.
+        let times = [20.0, 21.0];
+        let u = equiangular_log_gap(Normalization::Softmax, 1.0, 8, 0.0, &times).unwrap();
+        assert_abs_diff_eq!(u[1] - u[0], -2.0, epsilon = 1e-6);
+        let times = [8.0, 8.5];
+        let u = equiangular_log_gap(Normalization::Unnormalized, 0.5, 8, 0.0, &times).unwrap();
+        assert_abs_diff_eq!((u[1] - u[0]) / 0.5, -2.0 * 0.5f64.exp(), epsilon = 1e-4);
+    }
+
+    #[test]
+    fn fastest_mode_values() {
+        // particles.md V11: β = 9 → 4.2, 25 → 7.1, 64 → 11.3, 100 → 14.1.
+        for (beta, kc) in [(9.0, 4.24), (25.0, 7.07), (64.0, 11.31), (100.0, 14.14)] {
+            let (k, c) = fastest_mode(beta).unwrap();
+            assert_abs_diff_eq!(c, kc, epsilon = 0.01);
+            assert!((k as f64 - c).abs() < 1.0);
+        }
+        assert!(fastest_mode(0.0).is_err());
+    }
+
+    #[test]
+    fn bad_input() {
+        assert!(equiangular_solution(Normalization::Softmax, 1.0, 1, 0.0, &[1.0]).is_err());
+        assert!(equiangular_solution(Normalization::Softmax, 1.0, 3, 1.0, &[1.0]).is_err());
+        assert!(equiangular_solution(Normalization::Softmax, 1.0, 3, -0.6, &[1.0]).is_err());
+        assert!(equiangular_solution(Normalization::Softmax, f64::NAN, 3, 0.0, &[1.0]).is_err());
+        assert!(equiangular_solution(Normalization::Softmax, 1.0, 3, 0.0, &[-1.0]).is_err());
+        assert!(equiangular_solution(Normalization::Softmax, 1.0, 3, 0.0, &[2.0, 1.0]).is_err());
+        assert!(transition_time(Normalization::Softmax, 1.0, 3, 0.0, 10.0).is_err());
+        assert!(transition_time(Normalization::Softmax, 1.0, 3, 0.1, -1.0).is_err());
+    }
+}
