@@ -38,7 +38,9 @@
 
 #![warn(missing_docs)]
 
+pub mod ensemble;
 pub mod error;
+pub mod euclidean;
 pub mod integrate;
 pub mod model;
 pub mod observables;

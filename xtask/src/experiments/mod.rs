@@ -6,10 +6,15 @@
 use crate::lab::DynExperiment;
 
 pub mod numerics;
+pub mod particles;
 
 /// Every experiment, in the order the report shows them.
 pub fn registry() -> Vec<Box<dyn DynExperiment>> {
-    vec![Box::new(numerics::sphere_inner_products::SphereInnerProducts)]
+    vec![
+        Box::new(numerics::sphere_inner_products::SphereInnerProducts),
+        Box::new(particles::equiangular::Equiangular),
+        Box::new(particles::energy::Energy),
+    ]
 }
 
 #[cfg(test)]
