@@ -7,8 +7,9 @@
 //! systems per chunk. Every loop of a step (Gram row, exponentials, weighted
 //! sum, renormalisation) then works on whole lanes and vectorises; the
 //! kernel is compiled for AVX-512, AVX2+FMA and SSE4.1 and picked at run
-//! time. The exponential is a branch-free Cody–Waite reduction with a
-//! degree-13 polynomial (within 2 ulp of `f64::exp`), so it vectorises too.
+//! time. The exponential is `infoflow_numerics::special::exp_kernel`, a
+//! branch-free reduction and polynomial (within 2 ulp of `f64::exp`), so it
+//! vectorises too.
 //!
 //! The scheme is the authors' explicit Euler + renormalise,
 //! `x_i ← (x_i + h u_i)/‖x_i + h u_i‖` with the unprojected attention output
@@ -23,18 +24,12 @@
 use crate::error::{Error, Result};
 use crate::model::{Normalization, Particles};
 use faer::Mat;
+use infoflow_numerics::special::exp_kernel;
 use multiversion::multiversion;
 
 /// Systems per SIMD chunk.
 pub const LANES: usize = 8;
 type Lane = [f64; LANES];
-
-/// `e^x` without branches (vectorisable); `x` is clamped to `[−708, 709]`.
-/// Relative error within 2 ulp of `f64::exp` on that range.
-#[inline(always)]
-pub fn fast_exp(x: f64) -> f64 {
-    exp_with(false, x)
-}
 
 /// `a·b + c`, fused (one rounding) when `fused`; the flag is a compile-time
 /// constant in every multiversioned kernel (true where the target has FMA).
@@ -45,37 +40,7 @@ fn mad(fused: bool, a: f64, b: f64, c: f64) -> f64 {
 
 #[inline(always)]
 fn exp_with(fused: bool, x: f64) -> f64 {
-    const LOG2E: f64 = std::f64::consts::LOG2_E;
-    // Cody–Waite split of ln 2 (fdlibm): k·LN2_HI is exact for |k| < 2^11.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    // Adding 1.5·2^52 rounds to an integer and leaves it in the low mantissa bits.
-    const SHIFT: f64 = 6_755_399_441_055_744.0;
-    let x = x.clamp(-708.0, 709.0);
-    let t = mad(fused, x, LOG2E, SHIFT);
-    let k = t - SHIFT;
-    let r = mad(fused, -k, LN2_LO, mad(fused, -k, LN2_HI, x));
-    // e^r on |r| ≤ ln2/2 by its degree-11 Chebyshev interpolant (relative
-    // error 4.2e-18 before rounding; coefficients computed with mpmath at 50
-    // digits and rounded to f64).
-    let mut p = 2.511_003_760_596_377_7e-8;
-    for c in [
-        2.763_263_963_904_103e-7,
-        2.755_724_091_857_897e-6,
-        2.480_148_548_232_849_4e-5,
-        1.984_126_989_004_711_3e-4,
-        1.388_888_895_231_477_5e-3,
-        8.333_333_333_319_601e-3,
-        4.166_666_666_648_81e-2,
-        0.166_666_666_666_666_8,
-        0.500_000_000_000_001_9,
-        1.0,
-        1.0,
-    ] {
-        p = mad(fused, p, r, c);
-    }
-    let bits = ((t.to_bits() as i64 - SHIFT.to_bits() as i64 + 1023) as u64) << 52;
-    p * f64::from_bits(bits)
+    if fused { exp_kernel::<true>(x) } else { exp_kernel::<false>(x) }
 }
 
 /// One ensemble step's parameters.
@@ -442,19 +407,6 @@ mod tests {
     use crate::velocity::SphereDynamics;
     use approx::assert_abs_diff_eq;
     use infoflow_numerics::rng::Streams;
-
-    #[test]
-    fn fast_exp_is_within_two_ulp() {
-        let mut worst: f64 = 0.0;
-        for i in 0..200_001 {
-            let x = -708.0 + 1417.0 * i as f64 / 200_000.0;
-            let (a, b) = (fast_exp(x), x.exp());
-            worst = worst.max(((a - b) / b).abs());
-        }
-        assert!(worst < 4.5e-16, "worst relative error {worst}");
-        assert_eq!(fast_exp(0.0), 1.0);
-        assert!(fast_exp(-1e6) > 0.0 && fast_exp(-1e6) < 1e-300);
-    }
 
     #[test]
     fn matches_the_single_system_euler_scheme() {

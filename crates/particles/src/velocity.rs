@@ -15,8 +15,9 @@
 //! 1. `Sᵀ = (X B_hᵀ) Xᵀ` by one GEMM (two when `B_h ≠ I`), so that column
 //!    `i` of `Sᵀ` holds the scores of query `i`;
 //! 2. per column, the stable softmax: multiply by β, subtract the column
-//!    maximum, exponentiate, weight by the masses, normalise (or divide by
-//!    `N` for USA) — a contiguous, vectorisable sweep;
+//!    maximum, exponentiate (the vectorised `exp_in_place` of
+//!    infoflow-numerics), weight by the masses, normalise (or divide by `N`
+//!    for USA) — contiguous, vectorised sweeps;
 //! 3. `Uᵀ += (V_h Xᵀ) Aᵀ` by one GEMM (two when `V_h ≠ I`);
 //! 4. the tangent projection, column by column.
 //!
@@ -27,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::{Attention, Mask, Normalization, Particles};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
+use infoflow_numerics::special::exp_in_place;
 
 /// A validated attention model acting on tokens on S^{d−1}.
 #[derive(Clone, Debug)]
@@ -296,9 +298,11 @@ impl SphereDynamics {
                         *v *= beta;
                         top = top.max(*v);
                     }
+                    active.iter_mut().for_each(|v| *v -= top);
+                    exp_in_place(active);
                     let mut sum = 0.0;
                     for (v, &m) in active.iter_mut().zip(mass) {
-                        *v = m * (*v - top).exp();
+                        *v *= m;
                         sum += *v;
                     }
                     let inv = sum.recip();
@@ -306,15 +310,18 @@ impl SphereDynamics {
                 }
                 Normalization::Unnormalized | Normalization::UnnormalizedShifted => {
                     let shift = if self.normalization == Normalization::UnnormalizedShifted { beta } else { 0.0 };
-                    let inv = total.recip();
-                    for (v, &m) in active.iter_mut().zip(mass) {
-                        *v = m * (beta * *v - shift).exp() * inv;
-                    }
-                    if !active.iter().all(|v| v.is_finite()) {
+                    // exp_in_place clamps at 709: check for overflow first.
+                    if active.iter().any(|&v| beta * v - shift > 709.0) {
                         return Err(Error::Overflow {
                             beta,
                             hint: "e^(beta s) exceeds the f64 range; use Normalization::UnnormalizedShifted or a smaller beta",
                         });
+                    }
+                    active.iter_mut().for_each(|v| *v = beta * *v - shift);
+                    exp_in_place(active);
+                    let inv = total.recip();
+                    for (v, &m) in active.iter_mut().zip(mass) {
+                        *v *= m * inv;
                     }
                 }
             }

@@ -14,6 +14,11 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(numerics::sphere_inner_products::SphereInnerProducts),
         Box::new(particles::equiangular::Equiangular),
         Box::new(particles::energy::Energy),
+        Box::new(particles::phase_diagram::PhaseDiagram),
+        Box::new(particles::hemisphere::Hemisphere),
+        Box::new(particles::value_spectrum::ValueSpectrum),
+        Box::new(particles::leaders_1d::Leaders1d),
+        Box::new(particles::metastability::Metastability),
     ]
 }
 

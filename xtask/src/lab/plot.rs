@@ -269,6 +269,17 @@ fn format_number(v: f64) -> String {
 /// least one full decade only whole decades are labelled (the other grid
 /// lines stay unlabelled); on a shorter log axis every tick is labelled with
 /// its value.
+/// `v` with `digits` significant digits, without trailing zeros.
+fn format_significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format_number(v);
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    let rounded = format!("{v:.decimals$}");
+    if rounded.contains('.') { rounded.trim_end_matches('0').trim_end_matches('.').into() } else { rounded }
+}
+
 fn format_tick(v: f64, scale: Scale, decades_only: bool) -> String {
     match scale {
         Scale::Linear => format_number(v),
@@ -282,7 +293,7 @@ fn format_tick(v: f64, scale: Scale, decades_only: bool) -> String {
             } else if decades_only {
                 String::new()
             } else {
-                format_number(10f64.powf(v))
+                format_significant(10f64.powf(v), 3)
             }
         }
     }
@@ -723,7 +734,8 @@ mod tests {
         assert_eq!(format_tick(-2.0, Scale::Log10, true), "0.01");
         assert_eq!(format_tick(2.0, Scale::Log10, true), "100");
         assert_eq!(format_tick(0.5, Scale::Log10, true), "");
-        assert_eq!(format_tick(0.5, Scale::Log10, false), "3.162");
+        assert_eq!(format_tick(0.5, Scale::Log10, false), "3.16");
+        assert_eq!(format_tick(1.2, Scale::Log10, false), "15.8");
         assert_eq!(format_tick(0.25, Scale::Linear, true), "0.25");
         assert_eq!(format_tick(123456.0, Scale::Linear, false), "1.2e5");
         assert_eq!(format_tick(-0.0001, Scale::Linear, false), "-1.0e-4");

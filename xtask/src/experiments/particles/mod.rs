@@ -3,3 +3,8 @@
 
 pub mod energy;
 pub mod equiangular;
+pub mod hemisphere;
+pub mod leaders_1d;
+pub mod metastability;
+pub mod phase_diagram;
+pub mod value_spectrum;

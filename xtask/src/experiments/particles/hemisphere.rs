@@ -1,0 +1,201 @@
+//! `particles.hemisphere`: tokens that start in an open hemisphere collapse
+//! to a single point exponentially fast (arXiv 2312.10794, Lemma 6.4), for
+//! `Q = K = V = I` and for random constant `Q, K` with `V = I`.
+//!
+//! The diameter `max_ij ‖x_i − x_j‖` is recorded along an RK4 trajectory;
+//! exponential collapse means `ln diameter` is linear in `t` once the tokens
+//! are close: a least-squares line over the window `1e-10 ≤ diameter ≤
+//! 1e-2` must have a negative slope and `R² ≥ 0.99`, in every trial.
+
+use crate::lab::{
+    Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
+};
+use anyhow::Result;
+use faer::Mat;
+use infoflow_numerics::rng::Streams;
+use infoflow_numerics::stats::fit_line;
+use infoflow_particles::{Attention, Head, Particles, Scheme, SolveOptions, SphereDynamics, solve_with};
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+/// The experiment.
+pub struct Hemisphere;
+
+/// One model and trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// `"identity"` or `"random-qk"`.
+    pub model: String,
+    /// Trial index (its own random start and matrices).
+    pub trial: usize,
+    /// Tokens.
+    pub n: usize,
+    /// Dimension.
+    pub d: usize,
+    /// Inverse temperature.
+    pub beta: f64,
+    /// Horizon.
+    pub horizon: f64,
+}
+
+impl Point for Params {
+    fn key(&self) -> String {
+        format!("{},trial={}", self.model, self.trial)
+    }
+}
+
+/// The diameter over time and its fit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Output times.
+    pub times: Vec<f64>,
+    /// Diameter at those times.
+    pub diameter: Vec<f64>,
+    /// Fitted slope of ln diameter over the collapse window.
+    pub slope: f64,
+    /// R² of that fit.
+    pub r_squared: f64,
+    /// Points in the window.
+    pub window: usize,
+}
+
+const WINDOW: (f64, f64) = (1e-10, 1e-2);
+
+impl Experiment for Hemisphere {
+    type Point = Params;
+    type Record = Measured;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "particles.hemisphere",
+            title: "Tokens starting in an open hemisphere collapse exponentially, also for random Q, K with V = I",
+            paper: "2312.10794",
+            figure: "Lemma 6.4 (hemisphere clustering) for Q = K = V = I and for constant random Q, K",
+        }
+    }
+
+    fn points(&self, profile: Profile) -> Vec<Params> {
+        let (trials, n) = match profile {
+            Profile::Smoke => (2, 16),
+            Profile::Quick => (6, 32),
+            Profile::Paper => (32, 64),
+        };
+        let mut pts = Vec::new();
+        for model in ["identity", "random-qk"] {
+            for trial in 0..trials {
+                pts.push(Params { model: model.into(), trial, n, d: 3, beta: 1.0, horizon: 60.0 });
+            }
+        }
+        pts
+    }
+
+    fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
+        let mut rng = streams.stream(0);
+        let start = Particles::uniform(p.n, p.d, &mut rng)?;
+        // Reflect into the open hemisphere {x_1 > 0}.
+        let x = Mat::from_fn(p.n, p.d, |i, k| start.positions()[(i, k)] * start.positions()[(i, 0)].signum());
+        let start = Particles::on_sphere(x)?;
+        let head = if p.model == "random-qk" {
+            let scale = (p.d as f64).sqrt().recip();
+            let mut gaussian = || {
+                Mat::from_fn(p.d, p.d, |_, _| {
+                    scale * <StandardNormal as Distribution<f64>>::sample(&StandardNormal, &mut rng)
+                })
+            };
+            Head { query: Some(gaussian()), key: Some(gaussian()), value: None }
+        } else {
+            Head::identity()
+        };
+        let dynamics = SphereDynamics::new(&Attention::softmax(p.beta).with_heads(vec![head]), p.d)?;
+        let times: Vec<f64> = (0..=300).map(|k| p.horizon * k as f64 / 300.0).collect();
+        let mut diameter = Vec::new();
+        solve_with(&dynamics, &start, &times, &SolveOptions::new(Scheme::Rk4 { step: 0.02 }), |_, q| {
+            let x = q.positions();
+            let mut dmax: f64 = 0.0;
+            for i in 0..q.len() {
+                for j in 0..i {
+                    let d2: f64 = (0..q.dim()).map(|k| (x[(i, k)] - x[(j, k)]).powi(2)).sum();
+                    dmax = dmax.max(d2.sqrt());
+                }
+            }
+            diameter.push(dmax);
+            Ok(())
+        })?;
+        let (ts, ls): (Vec<f64>, Vec<f64>) = times
+            .iter()
+            .zip(&diameter)
+            .filter(|&(_, &v)| (WINDOW.0..=WINDOW.1).contains(&v))
+            .map(|(t, v)| (*t, v.ln()))
+            .unzip();
+        let (slope, r_squared) = if ts.len() >= 3 {
+            let f = fit_line(&ts, &ls)?;
+            (f.slope, f.r_squared)
+        } else {
+            (0.0, 0.0)
+        };
+        Ok(Measured {
+            times,
+            diameter: diameter.iter().map(|v| v.max(1e-300)).collect(),
+            slope,
+            r_squared,
+            window: ts.len(),
+        })
+    }
+
+    fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
+        let mut table = Table::new(&["model", "trial", "t", "diameter"]);
+        let mut panels = Vec::new();
+        let mut claims = Vec::new();
+        for model in ["identity", "random-qk"] {
+            let rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.model == model).collect();
+            let mut series = Vec::new();
+            for (k, (p, m)) in rows.iter().enumerate() {
+                for (t, v) in m.times.iter().zip(&m.diameter) {
+                    table.push(vec![Cell::from(model), Cell::from(p.trial), Cell::from(*t), Cell::from(*v)])?;
+                }
+                series.push(
+                    Series::line(format!("trial {}", p.trial), m.times.clone(), m.diameter.clone()).with_color(k),
+                );
+            }
+            let worst_slope = rows.iter().map(|(_, m)| m.slope).fold(f64::NEG_INFINITY, f64::max);
+            let worst_r2 = rows.iter().map(|(_, m)| m.r_squared).fold(f64::INFINITY, f64::min);
+            let label = if model == "identity" { "Q = K = V = I" } else { "random Q, K (entries N(0, 1/d)), V = I" };
+            claims.push(
+                Claim::at_most(
+                    &format!("collapse-{model}"),
+                    &format!("{label}: ln(diameter) decreases linearly in t in every trial (largest fitted slope < 0)"),
+                    0.0,
+                    worst_slope,
+                )
+                .with_note(format!(
+                    "slopes of least-squares lines over {:e} <= diameter <= {:e}; {} trials",
+                    WINDOW.0,
+                    WINDOW.1,
+                    rows.len()
+                )),
+            );
+            claims.push(
+                Claim::at_least(
+                    &format!("exponential-{model}"),
+                    &format!("{label}: the collapse is exponential (smallest R^2 of the log-linear fit)"),
+                    0.99,
+                    worst_r2,
+                )
+                .with_note("R^2 of ln(diameter) against t over the collapse window"),
+            );
+            panels.push(Panel::Xy(XyPanel {
+                title: label.into(),
+                x: Axis::linear("t"),
+                y: Axis::log("diameter max ||x_i - x_j||"),
+                series,
+                legend: Legend::Hidden,
+            }));
+        }
+        out.table("table", &table)?;
+        out.figure(
+            "diameter",
+            &Figure::grid("Hemisphere starts collapse exponentially (n tokens in S^2, beta = 1)", 2, panels),
+        )?;
+        Ok(claims)
+    }
+}
