@@ -293,19 +293,12 @@ impl SphereDynamics {
             masked.fill(0.0);
             match self.normalization {
                 Normalization::Softmax => {
-                    let mut top = f64::NEG_INFINITY;
-                    for v in active.iter_mut() {
-                        *v *= beta;
-                        top = top.max(*v);
-                    }
+                    active.iter_mut().for_each(|v| *v *= beta);
+                    let top = lane_max(active);
                     active.iter_mut().for_each(|v| *v -= top);
                     exp_in_place(active);
-                    let mut sum = 0.0;
-                    for (v, &m) in active.iter_mut().zip(mass) {
-                        *v *= m;
-                        sum += *v;
-                    }
-                    let inv = sum.recip();
+                    active.iter_mut().zip(mass).for_each(|(v, &m)| *v *= m);
+                    let inv = lane_sum(active).recip();
                     active.iter_mut().for_each(|v| *v *= inv);
                 }
                 Normalization::Unnormalized | Normalization::UnnormalizedShifted => {
@@ -328,6 +321,38 @@ impl SphereDynamics {
         }
         Ok(())
     }
+}
+
+/// Width of the partial reductions below: independent accumulators so the
+/// loops vectorise (a single running sum is a serial chain of additions).
+const REDUCE: usize = 8;
+
+/// Sum with `REDUCE` interleaved partial sums, combined in a fixed order
+/// (deterministic; rounding differs from a left-to-right sum only in the
+/// last bits).
+fn lane_sum(x: &[f64]) -> f64 {
+    let mut acc = [0.0; REDUCE];
+    let chunks = x.chunks_exact(REDUCE);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    acc.iter().sum::<f64>() + rest
+}
+
+/// Maximum with `REDUCE` partial maxima.
+fn lane_max(x: &[f64]) -> f64 {
+    let mut acc = [f64::NEG_INFINITY; REDUCE];
+    let chunks = x.chunks_exact(REDUCE);
+    let rest = chunks.remainder().iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    acc.iter().copied().fold(rest, f64::max)
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(particles::value_spectrum::ValueSpectrum),
         Box::new(particles::leaders_1d::Leaders1d),
         Box::new(particles::metastability::Metastability),
+        Box::new(particles::staircase::Staircase),
+        Box::new(particles::causal::Causal),
+        Box::new(particles::renyi::Renyi),
     ]
 }
 
