@@ -183,8 +183,10 @@ impl Ensemble {
         };
         let block = self.n * self.d;
         let mut hits = 0.0;
+        let mut bad = 0.0;
         for c in 0..self.x.len() / block {
-            let mut lane_hits = [0.0; LANES];
+            // [pair hits, tokens whose update was not finite], per lane.
+            let mut tally = [[0.0; LANES]; 2];
             euler_chunk(
                 &self.x[c * block..(c + 1) * block],
                 &mut self.next[c * block..(c + 1) * block],
@@ -192,11 +194,12 @@ impl Ensemble {
                 &mut self.acc,
                 (self.n, self.d),
                 k,
-                &mut lane_hits,
+                &mut tally,
             );
-            hits += (0..LANES).filter(|&l| c * LANES + l < self.systems).map(|l| lane_hits[l]).sum::<f64>();
+            hits += (0..LANES).filter(|&l| c * LANES + l < self.systems).map(|l| tally[0][l]).sum::<f64>();
+            bad += tally[1].iter().sum::<f64>();
         }
-        if !self.next.iter().all(|lane| lane.iter().all(|v| v.is_finite())) {
+        if bad > 0.0 {
             return Err(Error::Overflow {
                 beta: s.beta,
                 hint: "the attention weights overflowed; use softmax or the shifted USA",
@@ -261,16 +264,16 @@ fn euler_chunk(
     acc: &mut [Lane],
     (n, d): (usize, usize),
     k: Kernel,
-    hits: &mut Lane,
+    tally: &mut [Lane; 2],
 ) {
     let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
     match d {
-        2 => chunk_body::<2>(x, out, w, acc, (n, d), k, hits, fused),
-        3 => chunk_body::<3>(x, out, w, acc, (n, d), k, hits, fused),
-        4 => chunk_body::<4>(x, out, w, acc, (n, d), k, hits, fused),
-        8 => chunk_body::<8>(x, out, w, acc, (n, d), k, hits, fused),
-        16 => chunk_body::<16>(x, out, w, acc, (n, d), k, hits, fused),
-        _ => chunk_body::<0>(x, out, w, acc, (n, d), k, hits, fused),
+        2 => chunk_body::<2>(x, out, w, acc, (n, d), k, tally, fused),
+        3 => chunk_body::<3>(x, out, w, acc, (n, d), k, tally, fused),
+        4 => chunk_body::<4>(x, out, w, acc, (n, d), k, tally, fused),
+        8 => chunk_body::<8>(x, out, w, acc, (n, d), k, tally, fused),
+        16 => chunk_body::<16>(x, out, w, acc, (n, d), k, tally, fused),
+        _ => chunk_body::<0>(x, out, w, acc, (n, d), k, tally, fused),
     }
 }
 
@@ -284,9 +287,10 @@ fn chunk_body<const D: usize>(
     acc: &mut [Lane],
     (n, d): (usize, usize),
     k: Kernel,
-    hits: &mut Lane,
+    tally: &mut [Lane; 2],
     fused: bool,
 ) {
+    let [hits, bad] = tally;
     let d = if D > 0 { D } else { d };
     let row_max = k.softmax && k.beta < 0.0;
     let shift = if k.softmax { k.beta } else { k.shift };
@@ -389,6 +393,7 @@ fn chunk_body<const D: usize>(
         let mut inv = [0.0; LANES];
         for l in 0..LANES {
             inv[l] = 1.0 / norm2[l].sqrt();
+            bad[l] += if norm2[l] > 0.0 && norm2[l] < f64::INFINITY { 0.0 } else { 1.0 };
         }
         for (o, a) in out[i * d..(i + 1) * d].iter_mut().zip(acc.iter()) {
             for l in 0..LANES {
