@@ -160,6 +160,18 @@ pub fn pairwise_sq_distances(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -
     Ok(d)
 }
 
+/// A `rows × cols` matrix of iid standard normal entries, drawn in
+/// column-major order.
+pub fn gaussian_matrix<R: Rng + ?Sized>(rows: usize, cols: usize, rng: &mut R) -> Mat<f64> {
+    let mut g = Mat::<f64>::zeros(rows, cols);
+    for j in 0..cols {
+        for v in g.col_as_slice_mut(j) {
+            *v = rng.sample(StandardNormal);
+        }
+    }
+    g
+}
+
 /// A Haar-distributed (uniformly random) orthogonal `dim × dim` matrix.
 ///
 /// Draws a Gaussian matrix `G` (entries in column-major order), factors
@@ -170,13 +182,7 @@ pub fn haar_orthogonal<R: Rng + ?Sized>(dim: usize, rng: &mut R) -> Result<Mat<f
     if dim == 0 {
         return Err(Error::invalid("dim", dim, "an orthogonal matrix needs dim >= 1"));
     }
-    let mut g = Mat::<f64>::zeros(dim, dim);
-    for j in 0..dim {
-        for v in g.col_as_slice_mut(j) {
-            *v = rng.sample(StandardNormal);
-        }
-    }
-    let qr = g.qr();
+    let qr = gaussian_matrix(dim, dim, rng).qr();
     let r = qr.R();
     let mut q = qr.compute_Q();
     for j in 0..dim {

@@ -14,16 +14,15 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::{Accum, Mat, Par};
+use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use infoflow_particles::ensemble::{Ensemble, EnsembleStep};
 use infoflow_particles::{Attention, Head, Normalization, Particles, SphereDynamics, VelocityWorkspace};
-use rand_distr::{Distribution, StandardNormal};
 use std::hint::black_box;
 use std::time::Duration;
 
 fn gaussian(d: usize, rng: &mut impl rand::Rng) -> Mat<f64> {
-    let s = (d as f64).sqrt().recip();
-    Mat::from_fn(d, d, |_, _| s * <StandardNormal as Distribution<f64>>::sample(&StandardNormal, rng))
+    gaussian_matrix(d, d, rng) * faer::Scale((d as f64).sqrt().recip())
 }
 
 fn velocity(c: &mut Criterion) {

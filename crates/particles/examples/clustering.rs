@@ -6,11 +6,16 @@
 
 use infoflow_numerics::rng::Streams;
 use infoflow_particles::observables::clusters;
-use infoflow_particles::{Attention, Particles, Scheme, SolveOptions, SphereDynamics, Tolerances, log_times, solve_with};
+use infoflow_particles::{
+    Attention, Particles, Scheme, SolveOptions, SphereDynamics, Tolerances, log_times, solve_with,
+};
 
 fn main() -> Result<(), infoflow_particles::Error> {
     let times = log_times(0.1, 1e6, 8)?;
-    println!("clusters (resolution 0.01 rad) at t = {:?}", times.iter().map(|t| format!("{t:.0e}")).collect::<Vec<_>>());
+    println!(
+        "clusters (resolution 0.01 rad) at t = {:?}",
+        times.iter().map(|t| format!("{t:.0e}")).collect::<Vec<_>>()
+    );
     for beta in [1.0, 9.0, 25.0] {
         let mut rng = Streams::for_point(1, "example.clustering", "start").stream(0);
         let start = Particles::uniform(64, 3, &mut rng)?;

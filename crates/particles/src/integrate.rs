@@ -926,6 +926,11 @@ mod tests {
         assert!(run(&[1.0], &budget).is_err());
         let other = uniform(3, 3, "bad3");
         assert!(solve_with(&dynamics, &other, &[1.0], &ok, |_, _| Ok(())).is_err());
+        let empty = Particles::on_sphere(Mat::zeros(0, 2)).unwrap();
+        assert!(matches!(
+            solve_with(&dynamics, &empty, &[1.0], &ok, |_, _| Ok(())),
+            Err(Error::TooFewParticles { .. })
+        ));
         assert!(log_times(0.0, 1.0, 3).is_err());
         assert_eq!(log_times(1.0, 100.0, 3).unwrap(), vec![0.0, 1.0, 10.000000000000002, 100.00000000000004]);
     }

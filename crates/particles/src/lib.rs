@@ -94,8 +94,6 @@ pub mod theory;
 pub mod velocity;
 
 pub use error::{Error, Result};
-pub use integrate::{
-    Event, EventHit, Outcome, Scheme, SolveOptions, Stats, Tolerances, log_times, solve, solve_with,
-};
+pub use integrate::{Event, EventHit, Outcome, Scheme, SolveOptions, Stats, Tolerances, log_times, solve, solve_with};
 pub use model::{Attention, Head, Mask, Normalization, Particles};
 pub use velocity::{SphereDynamics, VelocityWorkspace};

@@ -37,10 +37,10 @@ fn check_equiangular(beta: f64, n: usize, rho0: f64) -> Result<()> {
     Ok(())
 }
 
-/// `γ'` at `γ` (see the module docs).
-pub fn equiangular_rate(normalization: Normalization, beta: f64, n: usize, gamma: f64) -> f64 {
+/// `γ' / (1 − γ)`: the normalisation's weight times `(n − 1)γ + 1`.
+fn relative_rate(normalization: Normalization, beta: f64, n: usize, gamma: f64) -> f64 {
     let nf = n as f64;
-    let core = (1.0 - gamma) * ((nf - 1.0) * gamma + 1.0);
+    let core = (nf - 1.0) * gamma + 1.0;
     match normalization {
         // Divide through by e^{βγ} for a stable softmax.
         Normalization::Softmax => 2.0 * core / ((beta * (1.0 - gamma)).exp() + nf - 1.0),
@@ -49,16 +49,14 @@ pub fn equiangular_rate(normalization: Normalization, beta: f64, n: usize, gamma
     }
 }
 
+/// `γ'` at `γ` (see the module docs).
+pub fn equiangular_rate(normalization: Normalization, beta: f64, n: usize, gamma: f64) -> f64 {
+    (1.0 - gamma) * relative_rate(normalization, beta, n, gamma)
+}
+
 /// `u' = −γ'/(1 − γ)` with `u = ln(1 − γ)`.
 fn log_gap_rate(normalization: Normalization, beta: f64, n: usize, u: f64) -> f64 {
-    let gamma = 1.0 - u.exp();
-    let nf = n as f64;
-    let core = (nf - 1.0) * gamma + 1.0;
-    -match normalization {
-        Normalization::Softmax => 2.0 * core / ((beta * (1.0 - gamma)).exp() + nf - 1.0),
-        Normalization::Unnormalized => 2.0 / nf * (beta * gamma).exp() * core,
-        Normalization::UnnormalizedShifted => 2.0 / nf * (beta * (gamma - 1.0)).exp() * core,
-    }
+    -relative_rate(normalization, beta, n, 1.0 - u.exp())
 }
 
 const DP_A: [[f64; 6]; 7] = [

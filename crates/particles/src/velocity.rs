@@ -361,15 +361,13 @@ mod tests {
     use crate::model::Head;
     use approx::assert_abs_diff_eq;
     use infoflow_numerics::rng::Streams;
-    use rand_distr::{Distribution, StandardNormal};
 
     fn rng(tag: &str) -> infoflow_numerics::rng::ChaCha8Rng {
         Streams::for_point(5, "particles.velocity", tag).stream(0)
     }
 
     fn gaussian(d: usize, tag: &str) -> Mat<f64> {
-        let mut r = rng(tag);
-        Mat::from_fn(d, d, |_, _| StandardNormal.sample(&mut r))
+        infoflow_numerics::linalg::gaussian_matrix(d, d, &mut rng(tag))
     }
 
     fn mat_vec(m: &Option<Mat<f64>>, x: &[f64]) -> Vec<f64> {

@@ -22,12 +22,12 @@ use crate::lab::{
 };
 use anyhow::{Result, bail};
 use faer::Mat;
+use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use infoflow_particles::euclidean::expm;
 use infoflow_particles::{
     Attention, Head, Mask, Particles, Scheme, SolveOptions, SphereDynamics, Tolerances, solve_with,
 };
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 /// The experiment.
@@ -81,9 +81,9 @@ fn row_value(case: &str) -> Result<[f64; 3]> {
     })
 }
 
+/// A `d × d` matrix with iid `N(0, 1/d)` entries.
 fn gaussian(d: usize, rng: &mut impl rand::Rng) -> Mat<f64> {
-    let s = (d as f64).sqrt().recip();
-    Mat::from_fn(d, d, |_, _| s * <StandardNormal as Distribution<f64>>::sample(&StandardNormal, rng))
+    gaussian_matrix(d, d, rng) * faer::Scale((d as f64).sqrt().recip())
 }
 
 fn dist(a: &[f64], b: &[f64]) -> f64 {

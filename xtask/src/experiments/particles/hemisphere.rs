@@ -12,10 +12,10 @@ use crate::lab::{
 };
 use anyhow::Result;
 use faer::Mat;
+use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::fit_line;
 use infoflow_particles::{Attention, Head, Particles, Scheme, SolveOptions, SphereDynamics, solve_with};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 /// The experiment.
@@ -96,13 +96,10 @@ impl Experiment for Hemisphere {
         let x = Mat::from_fn(p.n, p.d, |i, k| start.positions()[(i, k)] * start.positions()[(i, 0)].signum());
         let start = Particles::on_sphere(x)?;
         let head = if p.model == "random-qk" {
-            let scale = (p.d as f64).sqrt().recip();
-            let mut gaussian = || {
-                Mat::from_fn(p.d, p.d, |_, _| {
-                    scale * <StandardNormal as Distribution<f64>>::sample(&StandardNormal, &mut rng)
-                })
-            };
-            Head { query: Some(gaussian()), key: Some(gaussian()), value: None }
+            let scale = faer::Scale((p.d as f64).sqrt().recip());
+            let query = gaussian_matrix(p.d, p.d, &mut rng) * scale;
+            let key = gaussian_matrix(p.d, p.d, &mut rng) * scale;
+            Head { query: Some(query), key: Some(key), value: None }
         } else {
             Head::identity()
         };
