@@ -11,6 +11,10 @@
 //! branch-free reduction and polynomial (within 2 ulp of `f64::exp`), so it
 //! vectorises too.
 //!
+//! Above `d = 16` a system's data no longer fits the lane kernel's registers
+//! and cache; systems are then stored one contiguous `d × n` matrix each and
+//! stepped with faer's GEMM.
+//!
 //! The scheme is the authors' explicit Euler + renormalise,
 //! `x_i ← (x_i + h u_i)/‖x_i + h u_i‖` with the unprojected attention output
 //! `u_i`, for `Q = K = V = I` (the phase-diagram model). The pair statistic of
@@ -24,7 +28,9 @@
 use crate::error::{Error, Result};
 use crate::model::{Normalization, Particles};
 use faer::Mat;
-use infoflow_numerics::special::exp_kernel;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Par};
+use infoflow_numerics::special::{exp_in_place, exp_kernel};
 use multiversion::multiversion;
 
 /// Systems per SIMD chunk.
@@ -77,6 +83,9 @@ pub struct Ensemble {
     next: Vec<Lane>,
     weights: Vec<Lane>,
     acc: Vec<Lane>,
+    /// For `d > LANE_KERNEL_MAX_DIM`: one contiguous `d × n` matrix per
+    /// system (the lane storage above is then empty).
+    columns: Vec<Mat<f64>>,
 }
 
 impl Ensemble {
@@ -95,6 +104,18 @@ impl Ensemble {
             if s.masses().iter().any(|&m| m != 1.0) {
                 return Err(Error::Unsupported("ensembles hold unit-mass tokens"));
             }
+        }
+        if d > LANE_KERNEL_MAX_DIM {
+            return Ok(Self {
+                n,
+                d,
+                systems: systems.len(),
+                x: Vec::new(),
+                next: Vec::new(),
+                weights: Vec::new(),
+                acc: Vec::new(),
+                columns: systems.iter().map(|s| s.positions().transpose().to_owned()).collect(),
+            });
         }
         let chunks = systems.len().div_ceil(LANES);
         let mut x = vec![[0.0; LANES]; chunks * n * d];
@@ -118,7 +139,17 @@ impl Ensemble {
             x,
             weights: vec![[0.0; LANES]; n * n],
             acc: vec![[0.0; LANES]; d],
+            columns: Vec::new(),
         })
+    }
+
+    /// Coordinate `k` of token `i` of system `s`.
+    fn coordinate(&self, s: usize, i: usize, k: usize) -> f64 {
+        if self.columns.is_empty() {
+            self.x[((s / LANES) * self.n + i) * self.d + k][s % LANES]
+        } else {
+            self.columns[s][(k, i)]
+        }
     }
 
     /// Number of systems.
@@ -146,8 +177,7 @@ impl Ensemble {
         if s >= self.systems {
             return Err(Error::invalid("system", s, "index out of range"));
         }
-        let (c, l) = (s / LANES, s % LANES);
-        let x = Mat::from_fn(self.n, self.d, |i, k| self.x[(c * self.n + i) * self.d + k][l]);
+        let x = Mat::from_fn(self.n, self.d, |i, k| self.coordinate(s, i, k));
         Ok(Particles::from_parts(x, vec![1.0; self.n]))
     }
 
@@ -181,6 +211,9 @@ impl Ensemble {
             threshold: s.threshold.unwrap_or(0.0),
             count: s.threshold.is_some(),
         };
+        if self.d > LANE_KERNEL_MAX_DIM {
+            return self.euler_step_gemm(s, k);
+        }
         let block = self.n * self.d;
         let mut hits = 0.0;
         let mut bad = 0.0;
@@ -210,6 +243,62 @@ impl Ensemble {
         Ok(s.threshold.map(|_| if pairs > 0.0 { hits / pairs } else { 0.0 }))
     }
 
+    /// The step for large `d`, one system at a time through faer's GEMM
+    /// (the same arithmetic as the lane kernel: Gram rows, the shifted
+    /// exponentials, the weighted sum, the renormalised Euler step).
+    fn euler_step_gemm(&mut self, s: &EnsembleStep, k: Kernel) -> Result<Option<f64>> {
+        let (n, d) = (self.n, self.d);
+        // Row-major copy of the positions: faer's GEMM is fastest with both
+        // operands column-major.
+        let mut x_rows = Mat::<f64>::zeros(n, d);
+        let mut gram = Mat::<f64>::zeros(n, n);
+        let mut u = Mat::<f64>::zeros(d, n);
+        let mut hits = 0.0;
+        let shift = if k.softmax { k.beta } else { k.shift };
+        for xt in self.columns.iter_mut() {
+            x_rows.copy_from(xt.transpose());
+            matmul(gram.as_mut(), Accum::Replace, x_rows.as_ref(), xt.as_ref(), 1.0, Par::Seq);
+            if k.count {
+                for j in 0..n {
+                    for (i, &g) in gram.col_as_slice(j).iter().enumerate() {
+                        if i != j && g >= k.threshold {
+                            hits += 1.0;
+                        }
+                    }
+                }
+            }
+            // Column i of `gram` becomes the weights of query i.
+            for i in 0..n {
+                let col = gram.col_as_slice_mut(i);
+                if k.softmax && k.beta < 0.0 {
+                    col.iter_mut().for_each(|v| *v *= k.beta);
+                    let top = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    col.iter_mut().for_each(|v| *v -= top);
+                } else {
+                    col.iter_mut().for_each(|v| *v = k.beta * *v - shift);
+                }
+                exp_in_place(col);
+                let scale = if k.softmax { k.h / col.iter().sum::<f64>() } else { k.h * k.scale };
+                col.iter_mut().for_each(|v| *v *= scale);
+            }
+            matmul(u.as_mut(), Accum::Replace, xt.as_ref(), gram.as_ref(), 1.0, Par::Seq);
+            for i in 0..n {
+                let (col, ui) = (xt.col_as_slice_mut(i), u.col_as_slice(i));
+                col.iter_mut().zip(ui).for_each(|(x, v)| *x += v);
+                let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if !(norm > 0.0 && norm.is_finite()) {
+                    return Err(Error::Overflow {
+                        beta: s.beta,
+                        hint: "the Euler step produced a non-finite or zero token",
+                    });
+                }
+                col.iter_mut().for_each(|v| *v /= norm);
+            }
+        }
+        let pairs = (self.systems * n * (n - 1)) as f64;
+        Ok(s.threshold.map(|_| if pairs > 0.0 { hits / pairs } else { 0.0 }))
+    }
+
     /// Fraction of ordered pairs of distinct tokens with `⟨x_i, x_j⟩ ≥ threshold`, pooled over systems.
     pub fn fraction_of_pairs_above(&self, threshold: f64) -> Result<f64> {
         if self.n < 2 {
@@ -217,15 +306,10 @@ impl Ensemble {
         }
         let mut hits = 0.0;
         for s in 0..self.systems {
-            let (c, l) = (s / LANES, s % LANES);
             for i in 0..self.n {
                 for j in 0..self.n {
                     if i != j {
-                        let ip: f64 = (0..self.d)
-                            .map(|k| {
-                                self.x[(c * self.n + i) * self.d + k][l] * self.x[(c * self.n + j) * self.d + k][l]
-                            })
-                            .sum();
+                        let ip: f64 = (0..self.d).map(|k| self.coordinate(s, i, k) * self.coordinate(s, j, k)).sum();
                         if ip >= threshold {
                             hits += 1.0;
                         }
@@ -236,6 +320,10 @@ impl Ensemble {
         Ok(hits / (self.systems * self.n * (self.n - 1)) as f64)
     }
 }
+
+/// Above this dimension a system's Gram rows no longer fit the lane kernel's
+/// registers and cache, and one GEMM per system is faster.
+const LANE_KERNEL_MAX_DIM: usize = 16;
 
 /// Keys per block of the score loop: independent accumulator chains, so the
 /// dot products are throughput-bound rather than latency-bound.
@@ -415,9 +503,16 @@ mod tests {
 
     #[test]
     fn matches_the_single_system_euler_scheme() {
+        // d = 3 (specialised lane kernel), 5 (generic lane kernel), 20 (GEMM path).
+        for d in [3, 5, 20] {
+            check_against_single_systems(d);
+        }
+    }
+
+    fn check_against_single_systems(d: usize) {
         let streams = Streams::for_point(3, "particles.ensemble", "match");
         let systems: Vec<Particles> =
-            (0..11).map(|s| Particles::uniform(6, 3, &mut streams.stream(s)).unwrap()).collect();
+            (0..11).map(|s| Particles::uniform(6, d, &mut streams.stream(s)).unwrap()).collect();
         for norm in [Normalization::Softmax, Normalization::Unnormalized, Normalization::UnnormalizedShifted] {
             for beta in [2.5, -1.5] {
                 let mut ens = Ensemble::new(&systems).unwrap();
@@ -426,7 +521,7 @@ mod tests {
                 for _ in 0..20 {
                     fractions.push(ens.euler_step(&step).unwrap().unwrap());
                 }
-                let dynamics = SphereDynamics::new(&Attention::softmax(beta).with_normalization(norm), 3).unwrap();
+                let dynamics = SphereDynamics::new(&Attention::softmax(beta).with_normalization(norm), d).unwrap();
                 let times: Vec<f64> = (0..=20).map(|k| 0.1 * k as f64).collect();
                 let mut reference_fraction = vec![0.0; 20];
                 for (s, p) in systems.iter().enumerate() {
@@ -447,7 +542,7 @@ mod tests {
                     .unwrap();
                     let mine = ens.system(s).unwrap();
                     for i in 0..6 {
-                        for c in 0..3 {
+                        for c in 0..d {
                             assert_abs_diff_eq!(
                                 mine.positions()[(i, c)],
                                 out.last.positions()[(i, c)],
