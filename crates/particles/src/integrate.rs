@@ -98,7 +98,8 @@ pub enum Event {
     },
     /// A particle leaves its cap: `centres` (rows, unit) and `epsilon` define
     /// caps `{x : ⟨x, w_q⟩ ≥ 1 − ε}`; each particle is assigned at the start
-    /// to the cap it lies in.
+    /// to the cap it lies in. Particle identities change when particles
+    /// merge, so this event is not tracked after the first merge.
     CapEscape {
         /// Cap centres, one per row.
         centres: Mat<f64>,
