@@ -7,6 +7,7 @@
 pub mod bounds;
 pub mod error;
 pub mod lattice;
+pub mod matrix;
 pub mod voronoi;
 
 pub use error::{Error, Result};
