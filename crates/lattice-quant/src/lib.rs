@@ -8,6 +8,9 @@ pub mod bounds;
 pub mod error;
 pub mod lattice;
 pub mod matrix;
+pub mod preprocess;
+pub mod product;
+pub mod scalar;
 pub mod voronoi;
 
 pub use error::{Error, Result};

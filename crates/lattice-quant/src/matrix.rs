@@ -33,26 +33,14 @@
 
 use crate::error::{Error, Result};
 use crate::lattice::{Gosset, Lattice};
+pub use crate::preprocess::Rotation;
+use crate::preprocess::{ColumnStats, SharedRotation};
+use crate::product::{ProductQuantizer, check_operands};
 use crate::voronoi::VoronoiCode;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
-use infoflow_numerics::linalg::{RandomizedHadamard, haar_orthogonal};
 use infoflow_numerics::rng::Streams;
-use rand::RngExt;
 use rayon::prelude::*;
-
-/// The shared random rotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Rotation {
-    /// No rotation (rows padded to a multiple of the block length).
-    None,
-    /// Randomized Hadamard `H D / √N` (rows padded to a power of two).
-    #[default]
-    Hadamard,
-    /// A Haar-random orthogonal matrix (rows padded to a multiple of the
-    /// block length; `O(N³)` to build, `O(N²)` per column).
-    Haar,
-}
 
 /// Settings of a [`MatrixQuantizer`].
 #[derive(Clone, Debug, PartialEq)]
@@ -66,8 +54,9 @@ pub struct QuantizerConfig {
     pub rotation: Rotation,
     /// Seed of the shared randomness (rotation and dither).
     pub seed: u64,
-    /// Subtractive dither, uniform on the fine Voronoi cell (approximated by
-    /// a uniform cube of matching second moment scaled to the cell).
+    /// Subtractive dither, exactly uniform on the fine Voronoi cell
+    /// ([`VoronoiCode::draw_dither`]), one draw per block shared by
+    /// encoder and decoder through the seed.
     pub dither: bool,
     /// Send a per-column MMSE factor.
     pub mmse: bool,
@@ -136,12 +125,6 @@ pub struct EncodedMatrix {
     pub fingerprint: u64,
 }
 
-enum RotationOp {
-    None,
-    Hadamard(RandomizedHadamard),
-    Haar(Mat<f64>),
-}
-
 /// Encodes matrices with `rows` rows; see the module docs.
 pub struct MatrixQuantizer<L: Lattice = Gosset> {
     code: VoronoiCode<L>,
@@ -150,7 +133,7 @@ pub struct MatrixQuantizer<L: Lattice = Gosset> {
     padded: usize,
     blocks: usize,
     kept: usize,
-    rotation: RotationOp,
+    rotation: SharedRotation,
     dither: Option<Vec<f64>>,
     fingerprint: u64,
 }
@@ -208,21 +191,15 @@ impl<L: Lattice> MatrixQuantizer<L> {
         if total.is_none_or(|t| t >= 1u128 << 127) {
             return Err(Error::invalid("q", config.q, "k q^d must stay below 2^127 for the block code"));
         }
-        let padded = match config.rotation {
-            Rotation::Hadamard => rows.next_power_of_two().max(d),
-            _ => rows.div_ceil(d) * d,
-        };
-        let streams = Streams::for_point(config.seed, "infoflow-lattice-quant", "shared-randomness");
-        let rotation = match config.rotation {
-            Rotation::None => RotationOp::None,
-            Rotation::Hadamard => RotationOp::Hadamard(RandomizedHadamard::new(rows.max(d), &mut streams.stream(0))?),
-            Rotation::Haar => RotationOp::Haar(haar_orthogonal(padded, &mut streams.stream(0))?),
-        };
+        let rotation = SharedRotation::new(config.rotation, rows, d, config.seed)?;
+        let padded = rotation.padded();
         let blocks = padded / d;
         let kept = ((config.fraction * blocks as f64).ceil() as usize).clamp(1, blocks);
         let dither = config.dither.then(|| {
-            let mut rng = streams.stream(1);
-            (0..padded).map(|_| rng.random_range(-0.5..0.5)).collect()
+            let mut rng = Streams::for_point(config.seed, "infoflow-lattice-quant", "shared-dither").stream(0);
+            let mut z = vec![0.0; padded];
+            z.chunks_exact_mut(d).for_each(|block| code.draw_dither(&mut rng, block));
+            z
         });
         let mut fp = format!(
             "{}:{}:{}:{:?}:{:?}:{}:{}:{}",
@@ -271,44 +248,6 @@ impl<L: Lattice> MatrixQuantizer<L> {
         Rate { blocks, side, total: blocks + side, nominal }
     }
 
-    fn rotate(&self, centred: &[f64], out: &mut [f64]) -> Result<()> {
-        match &self.rotation {
-            RotationOp::None => {
-                out[..self.rows].copy_from_slice(centred);
-                out[self.rows..].fill(0.0);
-            }
-            RotationOp::Hadamard(h) => {
-                let mut buf = vec![0.0; h.len()];
-                buf[..self.rows].copy_from_slice(centred);
-                h.apply_into(&buf, out)?;
-            }
-            RotationOp::Haar(q) => {
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o = (0..self.rows).map(|j| q[(i, j)] * centred[j]).sum();
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn unrotate(&self, y: &[f64], out: &mut [f64]) -> Result<()> {
-        match &self.rotation {
-            RotationOp::None => out.copy_from_slice(&y[..self.rows]),
-            RotationOp::Hadamard(h) => {
-                let mut scratch = y.to_vec();
-                let mut full = vec![0.0; h.len()];
-                h.apply_inverse_in_place(&mut scratch, &mut full)?;
-                out.copy_from_slice(&full[..self.rows]);
-            }
-            RotationOp::Haar(q) => {
-                for (j, o) in out.iter_mut().enumerate() {
-                    *o = (0..self.padded).map(|i| q[(i, j)] * y[i]).sum();
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn pack(&self, scale: usize, c: &[u32]) -> u128 {
         let q = self.config.q as u128;
         let mut v: u128 = 0;
@@ -353,21 +292,10 @@ impl<L: Lattice> MatrixQuantizer<L> {
     }
 
     fn encode_column(&self, column: usize, a: &[f64]) -> Result<EncodedColumn> {
-        if a.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { context: "matrix to encode" });
-        }
-        let n = self.rows as f64;
-        let mean = (a.iter().sum::<f64>() / n) as f32;
-        let centred: Vec<f64> = a.iter().map(|v| v - mean as f64).collect();
-        let norm = (centred.iter().map(|v| v * v).sum::<f64>().sqrt()) as f32;
-        if norm == 0.0 {
-            return Err(Error::ZeroColumn { column });
-        }
-        if !norm.is_finite() {
-            return Err(Error::invalid("column norm", column, "the centred column's norm overflows the 32-bit side information"));
-        }
+        let mut centred = vec![0.0; self.rows];
+        let ColumnStats { mean, norm } = ColumnStats::centre(column, a, &mut centred)?;
         let mut x = vec![0.0; self.padded];
-        self.rotate(&centred, &mut x)?;
+        self.rotation.apply(&centred, &mut x)?;
         let scale = (self.padded as f64).sqrt() / norm as f64;
         x.iter_mut().for_each(|v| *v *= scale);
         let d = self.code.dim();
@@ -455,7 +383,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let mut out = Mat::zeros(self.rows, e.columns.len());
         let mut col = vec![0.0; self.rows];
         for (j, c) in e.columns.iter().enumerate() {
-            self.unrotate(y.col_as_slice(j), &mut col)?;
+            self.rotation.invert(y.col_as_slice(j), &mut col)?;
             for (i, v) in col.iter().enumerate() {
                 out[(i, j)] = v + c.mean as f64;
             }
@@ -482,6 +410,30 @@ impl<L: Lattice> MatrixQuantizer<L> {
     }
 }
 
+impl<L: Lattice> ProductQuantizer for MatrixQuantizer<L> {
+    fn label(&self) -> String {
+        let c = &self.config;
+        let mut label = format!("{} q={} k={}", self.code.lattice().name(), c.q, c.scales.len());
+        if c.fraction < 1.0 {
+            label.push_str(&format!(" κ={:.3}", self.kept as f64 / self.blocks as f64));
+        }
+        if c.rotation != Rotation::Hadamard {
+            label.push_str(&format!(" rot={:?}", c.rotation));
+        }
+        label
+    }
+    fn rows(&self) -> usize {
+        self.rows
+    }
+    fn rate(&self) -> f64 {
+        MatrixQuantizer::rate(self).total
+    }
+    fn estimate(&self, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        check_operands(self.rows, a, b)?;
+        self.product(&self.encode(a)?, &self.encode(b)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,10 +446,8 @@ mod tests {
     }
 
     fn product_distortion<L: Lattice>(q: &MatrixQuantizer<L>, a: &Mat<f64>, b: &Mat<f64>) -> f64 {
-        let c = q.product(&q.encode(a.as_ref()).unwrap(), &q.encode(b.as_ref()).unwrap()).unwrap();
-        let exact = a.transpose() * b;
-        let diff = &c - &exact;
-        diff.squared_norm_l2() / (a.ncols() * b.ncols() * a.nrows()) as f64
+        let c = q.estimate(a.as_ref(), b.as_ref()).unwrap();
+        crate::product::distortion(a.as_ref(), b.as_ref(), c.as_ref()).unwrap()
     }
 
     #[test]

@@ -29,19 +29,34 @@ use crate::lattice::Lattice;
 pub struct VoronoiCode<L: Lattice> {
     lattice: L,
     q: u32,
-    offset: Vec<f64>,
+    offset: [f64; MAX_DIM],
 }
 
 /// Largest supported nesting ratio (indices are stored in 16 bits).
 pub const MAX_Q: u32 = 1 << 16;
 
+/// Largest supported block dimension: blocks live in stack buffers, so
+/// encoding and decoding never allocate.
+pub const MAX_DIM: usize = 32;
+
 impl<L: Lattice> VoronoiCode<L> {
-    /// The Voronoi code of `lattice` with nesting ratio `2 ≤ q ≤ 65536`.
+    /// The Voronoi code of `lattice` (dimension at most [`MAX_DIM`]) with
+    /// nesting ratio `2 ≤ q ≤ 65536`.
     pub fn new(lattice: L, q: u32) -> Result<Self> {
         if !(2..=MAX_Q).contains(&q) {
             return Err(Error::invalid("q", q, "the nesting ratio must lie in 2..=65536"));
         }
-        let offset = (0..lattice.dim()).map(|k| 1e-7 * (k as f64 + 1.0) * (k as f64 + 2.0).sqrt()).collect();
+        if lattice.dim() > MAX_DIM {
+            return Err(Error::invalid(
+                "dimension",
+                lattice.dim(),
+                "Voronoi codes support blocks of at most 32 dimensions",
+            ));
+        }
+        let mut offset = [0.0; MAX_DIM];
+        for (k, a) in offset.iter_mut().enumerate().take(lattice.dim()) {
+            *a = 1e-7 * (k as f64 + 1.0) * (k as f64 + 2.0).sqrt();
+        }
         Ok(Self { lattice, q, offset })
     }
 
@@ -67,39 +82,38 @@ impl<L: Lattice> VoronoiCode<L> {
 
     /// The tie-break offset `a` (both sides must use the same one).
     pub fn offset(&self) -> &[f64] {
-        &self.offset
+        &self.offset[..self.dim()]
+    }
+
+    /// `q·Q((y − a)/q)`, the point of `qΛ` whose shifted Voronoi cell holds `y`.
+    #[inline]
+    fn coarse_point(&self, y: &[f64], out: &mut [f64]) {
+        let n = self.dim();
+        let qf = self.q as f64;
+        let mut scaled = [0.0; MAX_DIM];
+        for ((s, &v), &a) in scaled.iter_mut().zip(y).zip(&self.offset[..n]) {
+            *s = (v - a) / qf;
+        }
+        self.lattice.closest_point(&scaled[..n], out);
+        out.iter_mut().for_each(|v| *v *= qf);
     }
 
     /// Whether the lattice point `t` lies in the shaping region
     /// `q·V(Λ) + a`, i.e. is a codeword.
     pub fn contains(&self, t: &[f64]) -> bool {
-        let n = self.dim();
-        let mut y = [0.0; 64];
-        let mut z = [0.0; 64];
-        let (y, z) = if n <= 64 { (&mut y[..n], &mut z[..n]) } else { return self.contains_slow(t) };
-        let qf = self.q as f64;
-        for ((v, &ti), &a) in y.iter_mut().zip(t).zip(&self.offset) {
-            *v = (ti - a) / qf;
-        }
-        self.lattice.closest_point(y, z);
-        z.iter().all(|&v| v == 0.0)
-    }
-
-    fn contains_slow(&self, t: &[f64]) -> bool {
-        let qf = self.q as f64;
-        let y: Vec<f64> = t.iter().zip(&self.offset).map(|(&ti, &a)| (ti - a) / qf).collect();
-        let mut z = vec![0.0; y.len()];
-        self.lattice.closest_point(&y, &mut z);
+        let mut z = [0.0; MAX_DIM];
+        let z = &mut z[..self.dim()];
+        self.coarse_point(t, z);
         z.iter().all(|&v| v == 0.0)
     }
 
     /// The index `c = (G⁻¹ t) mod q` of a codeword `t`.
     pub fn index(&self, t: &[f64], c: &mut [u32]) {
-        let n = self.dim();
-        let mut u = vec![0i64; n];
-        self.lattice.coordinates(t, &mut u);
+        let mut u = [0i64; MAX_DIM];
+        let u = &mut u[..self.dim()];
+        self.lattice.coordinates(t, u);
         let q = self.q as i64;
-        for (ci, ui) in c.iter_mut().zip(&u) {
+        for (ci, ui) in c.iter_mut().zip(u.iter()) {
             *ci = ui.rem_euclid(q) as u32;
         }
     }
@@ -108,15 +122,23 @@ impl<L: Lattice> VoronoiCode<L> {
     /// (entries of `c` below `q`).
     pub fn codeword(&self, c: &[u32], t: &mut [f64]) {
         let n = self.dim();
-        let u: Vec<i64> = c.iter().map(|&v| v as i64).collect();
-        let mut y = vec![0.0; n];
-        self.lattice.point(&u, &mut y);
-        let qf = self.q as f64;
-        let scaled: Vec<f64> = y.iter().zip(&self.offset).map(|(&v, &a)| (v - a) / qf).collect();
-        let mut z = vec![0.0; n];
-        self.lattice.closest_point(&scaled, &mut z);
-        for ((ti, &yi), &zi) in t.iter_mut().zip(&y).zip(&z) {
-            *ti = yi - qf * zi;
+        let mut u = [0i64; MAX_DIM];
+        for (ui, &ci) in u.iter_mut().zip(c) {
+            *ui = ci as i64;
+        }
+        let mut y = [0.0; MAX_DIM];
+        self.lattice.point(&u[..n], &mut y[..n]);
+        self.reduce(&y[..n], t);
+    }
+
+    /// Reduces a lattice point modulo `qΛ` into the shaping region:
+    /// `t = y − q·Q((y − a)/q)`.
+    pub fn reduce(&self, y: &[f64], t: &mut [f64]) {
+        let mut z = [0.0; MAX_DIM];
+        let z = &mut z[..self.dim()];
+        self.coarse_point(y, z);
+        for ((ti, &yi), &zi) in t.iter_mut().zip(y).zip(z.iter()) {
+            *ti = yi - zi;
         }
     }
 
@@ -125,16 +147,18 @@ impl<L: Lattice> VoronoiCode<L> {
     /// writes its index to `c`.
     pub fn encode(&self, x: &[f64], beta: f64, dither: Option<&[f64]>, c: &mut [u32]) -> bool {
         let n = self.dim();
-        let scaled: Vec<f64> = match dither {
-            Some(z) => x.iter().zip(z).map(|(&v, &d)| v / beta + d).collect(),
-            None => x.iter().map(|&v| v / beta).collect(),
-        };
-        let mut t = vec![0.0; n];
-        self.lattice.closest_point(&scaled, &mut t);
-        if !self.contains(&t) {
+        let mut scaled = [0.0; MAX_DIM];
+        let inv = 1.0 / beta;
+        match dither {
+            Some(z) => scaled.iter_mut().zip(x).zip(z).for_each(|((s, &v), &d)| *s = v * inv + d),
+            None => scaled.iter_mut().zip(x).for_each(|(s, &v)| *s = v * inv),
+        }
+        let mut t = [0.0; MAX_DIM];
+        self.lattice.closest_point(&scaled[..n], &mut t[..n]);
+        if !self.contains(&t[..n]) {
             return false;
         }
-        self.index(&t, c);
+        self.index(&t[..n], c);
         true
     }
 
@@ -144,6 +168,23 @@ impl<L: Lattice> VoronoiCode<L> {
         match dither {
             Some(z) => out.iter_mut().zip(z).for_each(|(o, &d)| *o = beta * (*o - d)),
             None => out.iter_mut().for_each(|o| *o *= beta),
+        }
+    }
+
+    /// A subtractive dither for one block, uniform on the Voronoi cell of
+    /// `Λ` (in units of the fine lattice): `p − Q(p)` with `p = G v`,
+    /// `v` uniform on `[0, 1)ⁿ`, is uniform on `V(Λ)` because the
+    /// parallelepiped `G[0, 1)ⁿ` is a fundamental domain.
+    pub fn draw_dither<R: rand::Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        use rand::RngExt;
+        let n = self.dim();
+        let g = self.lattice.generator();
+        let v: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+        let p: Vec<f64> = (0..n).map(|i| (0..n).map(|j| g[(i, j)] * v[j]).sum()).collect();
+        let mut nearest = vec![0.0; n];
+        self.lattice.closest_point(&p, &mut nearest);
+        for ((o, a), b) in out.iter_mut().zip(&p).zip(&nearest) {
+            *o = a - b;
         }
     }
 }
@@ -236,6 +277,23 @@ mod tests {
             }
             assert!(ok > 400, "q = {q}: only {ok} blocks encoded");
         }
+    }
+
+    #[test]
+    fn dither_is_uniform_on_the_voronoi_cell() {
+        let mut rng = Streams::for_point(1, "voronoi", "dither").stream(0);
+        let code = VoronoiCode::new(Gosset, 4).unwrap();
+        let (mut z, mut q) = ([0.0; 8], [0.0; 8]);
+        let mut w = infoflow_numerics::stats::Welford::new();
+        for _ in 0..50_000 {
+            code.draw_dither(&mut rng, &mut z);
+            Gosset.closest_point(&z, &mut q);
+            assert_eq!(q, [0.0; 8], "a dither outside V(E8): {z:?}");
+            w.push(z.iter().map(|v| v * v).sum::<f64>() / 8.0);
+        }
+        // Per-dimension second moment of the uniform law on V(E8) is G(E8).
+        let (m, se) = (w.mean().unwrap(), w.std_error().unwrap());
+        assert!((m - 929.0 / 12960.0).abs() < 4.0 * se, "{m} ± {se}");
     }
 
     #[test]

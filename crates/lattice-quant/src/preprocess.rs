@@ -1,0 +1,229 @@
+//! What happens to a column before it is quantized: centring, normalisation
+//! and the shared random rotation.
+//!
+//! Column statistics are side information: the mean `μ` and the norm `s` of
+//! the centred column are stored as 32-bit floats, and the encoder works
+//! with the **stored** (rounded) values so that encoder and decoder agree
+//! exactly. The rotation is shared through a seed; rotated columns have the
+//! padded length `N` (see [`Rotation`]), and the padding is paid for in every
+//! rate of the crate.
+
+use crate::error::{Error, Result};
+use faer::Mat;
+use infoflow_numerics::linalg::{RandomizedHadamard, haar_orthogonal};
+use infoflow_numerics::rng::Streams;
+
+/// The shared random rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rotation {
+    /// No rotation (rows zero-padded to a multiple of the block length).
+    None,
+    /// Randomized Hadamard `H D / √N` (rows zero-padded to a power of two,
+    /// at least the block length): `O(N log N)` per column.
+    #[default]
+    Hadamard,
+    /// A Haar-random orthogonal matrix (rows zero-padded to a multiple of
+    /// the block length): `O(N³)` to build, `O(N²)` per column.
+    Haar,
+}
+
+impl Rotation {
+    /// A stable numeric tag (used in fingerprints and the storage format).
+    pub fn tag(self) -> u8 {
+        match self {
+            Rotation::None => 0,
+            Rotation::Hadamard => 1,
+            Rotation::Haar => 2,
+        }
+    }
+
+    /// The rotation of a tag written by [`Rotation::tag`].
+    pub fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0 => Some(Rotation::None),
+            1 => Some(Rotation::Hadamard),
+            2 => Some(Rotation::Haar),
+            _ => None,
+        }
+    }
+
+    /// The padded length for columns of `rows` entries and blocks of `block`.
+    pub fn padded_len(self, rows: usize, block: usize) -> usize {
+        match self {
+            Rotation::Hadamard => rows.next_power_of_two().max(block.next_power_of_two()),
+            _ => rows.div_ceil(block) * block,
+        }
+    }
+}
+
+enum Op {
+    None,
+    Hadamard(RandomizedHadamard),
+    Haar(Mat<f64>),
+}
+
+/// A rotation instantiated for columns of a given length, drawn from a seed.
+pub struct SharedRotation {
+    kind: Rotation,
+    rows: usize,
+    padded: usize,
+    op: Op,
+}
+
+impl core::fmt::Debug for SharedRotation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedRotation")
+            .field("kind", &self.kind)
+            .field("rows", &self.rows)
+            .field("padded", &self.padded)
+            .finish()
+    }
+}
+
+impl SharedRotation {
+    /// The rotation `kind` for columns of `rows ≥ 1` entries quantized in
+    /// blocks of `block`, drawn from the stream `(seed, "shared-rotation")`.
+    pub fn new(kind: Rotation, rows: usize, block: usize, seed: u64) -> Result<Self> {
+        if rows == 0 || block == 0 {
+            return Err(Error::invalid("rows", rows, "a matrix needs at least one row"));
+        }
+        let padded = kind.padded_len(rows, block);
+        let mut rng = Streams::for_point(seed, "infoflow-lattice-quant", "shared-rotation").stream(0);
+        let op = match kind {
+            Rotation::None => Op::None,
+            Rotation::Hadamard => Op::Hadamard(RandomizedHadamard::new(padded, &mut rng)?),
+            Rotation::Haar => Op::Haar(haar_orthogonal(padded, &mut rng)?),
+        };
+        Ok(Self { kind, rows, padded, op })
+    }
+
+    /// Which rotation.
+    pub fn kind(&self) -> Rotation {
+        self.kind
+    }
+
+    /// Length of a column, `n`.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Length of a rotated column, `N ≥ n`.
+    pub fn padded(&self) -> usize {
+        self.padded
+    }
+
+    /// `out ← S [x; 0]` (`x` of length `n`, `out` of length `N`).
+    pub fn apply(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        out[..self.rows].copy_from_slice(x);
+        out[self.rows..].fill(0.0);
+        match &self.op {
+            Op::None => {}
+            Op::Hadamard(h) => {
+                let padded = out.to_vec();
+                h.apply_into(&padded, out)?;
+            }
+            Op::Haar(q) => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = (0..self.rows).map(|j| q[(i, j)] * x[j]).sum();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `out ← (Sᵀ y)[..n]`, the inverse on the range followed by dropping
+    /// the padding (`y` of length `N`, `out` of length `n`).
+    pub fn invert(&self, y: &[f64], out: &mut [f64]) -> Result<()> {
+        match &self.op {
+            Op::None => out.copy_from_slice(&y[..self.rows]),
+            Op::Hadamard(h) => {
+                let mut scratch = y.to_vec();
+                let mut full = vec![0.0; self.padded];
+                h.apply_inverse_in_place(&mut scratch, &mut full)?;
+                out.copy_from_slice(&full[..self.rows]);
+            }
+            Op::Haar(q) => {
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = (0..self.padded).map(|i| q[(i, j)] * y[i]).sum();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The stored statistics of one column: its mean and the norm of the
+/// centred column, as 32-bit floats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ColumnStats {
+    /// Mean `μ` (as stored).
+    pub mean: f32,
+    /// Norm `s = ‖a − μ‖` (as stored).
+    pub norm: f32,
+}
+
+impl ColumnStats {
+    /// Centres `a` with the stored mean (into `centred`) and returns the
+    /// stored statistics. Non-finite entries, a zero norm and a norm beyond
+    /// the 32-bit range are errors.
+    pub fn centre(column: usize, a: &[f64], centred: &mut [f64]) -> Result<Self> {
+        if a.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { context: "matrix to encode" });
+        }
+        let mean = (a.iter().sum::<f64>() / a.len() as f64) as f32;
+        for (c, v) in centred.iter_mut().zip(a) {
+            *c = v - mean as f64;
+        }
+        let norm = centred.iter().map(|v| v * v).sum::<f64>().sqrt() as f32;
+        if norm == 0.0 {
+            return Err(Error::ZeroColumn { column });
+        }
+        if !norm.is_finite() || !mean.is_finite() {
+            return Err(Error::invalid(
+                "column",
+                column,
+                "the column's mean or norm overflows the 32-bit side information",
+            ));
+        }
+        Ok(Self { mean, norm })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotations_are_orthogonal_on_the_data() {
+        let x: Vec<f64> = (0..13).map(|i| (i as f64 * 0.7).sin()).collect();
+        for kind in [Rotation::None, Rotation::Hadamard, Rotation::Haar] {
+            let r = SharedRotation::new(kind, 13, 8, 5).unwrap();
+            assert_eq!(r.padded(), 16);
+            let mut y = vec![0.0; r.padded()];
+            r.apply(&x, &mut y).unwrap();
+            let (nx, ny) = (x.iter().map(|v| v * v).sum::<f64>(), y.iter().map(|v| v * v).sum::<f64>());
+            assert!((nx - ny).abs() < 1e-12, "{kind:?}");
+            let mut back = vec![0.0; 13];
+            r.invert(&y, &mut back).unwrap();
+            assert!(back.iter().zip(&x).all(|(a, b)| (a - b).abs() < 1e-12), "{kind:?}");
+        }
+        assert_eq!(Rotation::Hadamard.padded_len(100, 8), 128);
+        assert_eq!(Rotation::Haar.padded_len(100, 8), 104);
+        assert_eq!(Rotation::Hadamard.padded_len(3, 8), 8);
+        for kind in [Rotation::None, Rotation::Hadamard, Rotation::Haar] {
+            assert_eq!(Rotation::from_tag(kind.tag()), Some(kind));
+        }
+        assert_eq!(Rotation::from_tag(7), None);
+    }
+
+    #[test]
+    fn column_statistics() {
+        let mut c = [0.0; 4];
+        let s = ColumnStats::centre(0, &[1.0, 2.0, 3.0, 4.0], &mut c).unwrap();
+        assert_eq!(s.mean, 2.5);
+        assert!((s.norm as f64 - 5f64.sqrt()).abs() < 1e-6);
+        assert!(matches!(ColumnStats::centre(3, &[2.0; 4], &mut c), Err(Error::ZeroColumn { column: 3 })));
+        assert!(ColumnStats::centre(0, &[1.0, f64::NAN, 0.0, 0.0], &mut c).is_err());
+        assert!(ColumnStats::centre(0, &[1e300, -1e300, 0.0, 0.0], &mut c).is_err());
+    }
+}
