@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod preprocess;
 pub mod product;
 pub mod scalar;
+pub mod storage;
 pub mod voronoi;
 
 pub use error::{Error, Result};

@@ -222,6 +222,21 @@ impl<L: Lattice> MatrixQuantizer<L> {
         &self.config
     }
 
+    /// The lattice of the blocks.
+    pub fn lattice(&self) -> &L {
+        self.code.lattice()
+    }
+
+    /// Rows of the matrices it encodes (`n`).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The fingerprint stamped on its encodings.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
     /// Rows after padding (`N`).
     pub fn padded_rows(&self) -> usize {
         self.padded
@@ -257,7 +272,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         scale as u128 + self.config.scales.len() as u128 * v
     }
 
-    fn unpack(&self, code: u128, c: &mut [u32]) -> Result<usize> {
+    pub(crate) fn unpack(&self, code: u128, c: &mut [u32]) -> Result<usize> {
         let k = self.config.scales.len() as u128;
         let q = self.config.q as u128;
         let scale = (code % k) as usize;
@@ -324,7 +339,8 @@ impl<L: Lattice> MatrixQuantizer<L> {
         Ok(EncodedColumn { mean, norm, alpha, codes })
     }
 
-    fn check(&self, e: &EncodedMatrix) -> Result<()> {
+    /// Checks that `e` was made by this quantizer and is well formed.
+    pub(crate) fn check_encoding(&self, e: &EncodedMatrix) -> Result<()> {
         if e.fingerprint != self.fingerprint || e.rows != self.rows {
             return Err(Error::Shape {
                 context: "encoded matrix",
@@ -332,6 +348,13 @@ impl<L: Lattice> MatrixQuantizer<L> {
                     .into(),
                 found: format!("rows {}, fingerprint {:016x}", e.rows, e.fingerprint),
             });
+        }
+        if let Some(bad) = e.columns.iter().find(|c| c.codes.len() != self.kept) {
+            return Err(Error::Corrupted(format!(
+                "{} block codes in a column, expected {}",
+                bad.codes.len(),
+                self.kept
+            )));
         }
         Ok(())
     }
@@ -364,7 +387,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
 
     /// The rotated-domain reconstructions as the columns of an `N × cols` matrix.
     fn rotated(&self, e: &EncodedMatrix) -> Result<Mat<f64>> {
-        self.check(e)?;
+        self.check_encoding(e)?;
         let cols: Vec<Vec<f64>> = e
             .columns
             .par_iter()
