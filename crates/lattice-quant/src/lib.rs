@@ -7,6 +7,7 @@
 pub mod bounds;
 pub mod error;
 pub mod lattice;
+pub mod lut;
 pub mod matrix;
 pub mod preprocess;
 pub mod product;

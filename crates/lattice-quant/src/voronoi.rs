@@ -189,6 +189,73 @@ impl<L: Lattice> VoronoiCode<L> {
     }
 }
 
+/// A hierarchical (multi-layer) Voronoi code (Kaplan and Ordentlich,
+/// arXiv 2505.13164): a lattice point is written `λ = Σ_{m<M} q^m x_m`
+/// with every `x_m` a codeword of the `q`-ary Voronoi code, so `M` small
+/// codebooks of `qⁿ` points replace one of `q^{Mn}`. Lookup tables over one
+/// layer's codewords then serve every layer (inner products combine layers
+/// with weights `q^{l+m}`). The covered region is `Σ q^m (q V + a)`, a
+/// slightly different shape from `q^M V`; a point outside it overloads.
+#[derive(Clone, Debug)]
+pub struct HierarchicalCode<L: Lattice> {
+    code: VoronoiCode<L>,
+    layers: usize,
+}
+
+impl<L: Lattice> HierarchicalCode<L> {
+    /// `layers ≥ 1` layers of the Voronoi code `code`.
+    pub fn new(code: VoronoiCode<L>, layers: usize) -> Result<Self> {
+        if layers == 0 || layers > 8 {
+            return Err(Error::invalid("layers", layers, "a hierarchical code has 1 to 8 layers"));
+        }
+        Ok(Self { code, layers })
+    }
+
+    /// The one-layer code.
+    pub fn code(&self) -> &VoronoiCode<L> {
+        &self.code
+    }
+
+    /// Number of layers `M`.
+    pub fn layers(&self) -> usize {
+        self.layers
+    }
+
+    /// Quantizes `x` with `βΛ` and splits the lattice point into layers:
+    /// `c[m·n..(m+1)·n]` is the index of layer `m`. Returns `false` when the
+    /// point is not covered (overload).
+    pub fn encode(&self, x: &[f64], beta: f64, c: &mut [u32]) -> bool {
+        let n = self.code.dim();
+        let mut lambda = [0.0; MAX_DIM];
+        let mut scaled = [0.0; MAX_DIM];
+        scaled.iter_mut().zip(x).for_each(|(s, &v)| *s = v / beta);
+        self.code.lattice.closest_point(&scaled[..n], &mut lambda[..n]);
+        let qf = self.code.q as f64;
+        let mut layer = [0.0; MAX_DIM];
+        for m in 0..self.layers {
+            self.code.reduce(&lambda[..n], &mut layer[..n]);
+            self.code.index(&layer[..n], &mut c[m * n..(m + 1) * n]);
+            for (l, &v) in lambda[..n].iter_mut().zip(&layer[..n]) {
+                *l = (*l - v) / qf;
+            }
+        }
+        lambda[..n].iter().all(|&v| v == 0.0)
+    }
+
+    /// `β Σ q^m codeword(c_m)`.
+    pub fn decode(&self, c: &[u32], beta: f64, out: &mut [f64]) {
+        let n = self.code.dim();
+        let mut layer = [0.0; MAX_DIM];
+        out.fill(0.0);
+        let mut weight = beta;
+        for m in 0..self.layers {
+            self.code.codeword(&c[m * n..(m + 1) * n], &mut layer[..n]);
+            out.iter_mut().zip(&layer[..n]).for_each(|(o, &v)| *o += weight * v);
+            weight *= self.code.q as f64;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +361,27 @@ mod tests {
         // Per-dimension second moment of the uniform law on V(E8) is G(E8).
         let (m, se) = (w.mean().unwrap(), w.std_error().unwrap());
         assert!((m - 929.0 / 12960.0).abs() < 4.0 * se, "{m} ± {se}");
+    }
+
+    #[test]
+    fn hierarchical_codes_reproduce_the_lattice_point() {
+        let mut rng = Streams::for_point(1, "voronoi", "layers").stream(0);
+        let d4 = Checkerboard::new(4).unwrap();
+        let code = HierarchicalCode::new(VoronoiCode::new(d4, 4).unwrap(), 2).unwrap();
+        let (mut covered, mut c, mut out, mut t) = (0, [0u32; 8], [0.0; 4], [0.0; 4]);
+        for _ in 0..20_000 {
+            let x: Vec<f64> = (0..4).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal) * 5.0).collect();
+            if code.encode(&x, 1.0, &mut c) {
+                covered += 1;
+                assert!(c.iter().all(|&v| v < 4));
+                code.decode(&c, 1.0, &mut out);
+                d4.closest_point(&x, &mut t);
+                assert_eq!(out, t);
+            }
+        }
+        // A radius-5 Gaussian mostly fits in the 16-fold cell.
+        assert!(covered > 15_000, "{covered}");
+        assert!(HierarchicalCode::new(VoronoiCode::new(d4, 4).unwrap(), 0).is_err());
     }
 
     #[test]
