@@ -57,16 +57,12 @@ fn e8_blocks(c: &mut Criterion) {
     let mut rng = Streams::for_point(0, "bench", "e8-blocks").stream(0);
     let x: Vec<f64> = (0..8 * blocks).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect();
     let code = VoronoiCode::new(Gosset, 16).expect("code");
-    let scales = [3.33, 4.35, 5.64, 10.0];
-    let mut idx = vec![0u32; 8 * blocks];
+    let betas = [3.33, 4.35, 5.64, 10.0].map(|b| b / 16.0);
+    let (mut chosen, mut idx) = (vec![0u8; blocks], vec![0u32; 8 * blocks]);
     let mut g = c.benchmark_group("e8_blocks");
     g.throughput(Throughput::Elements((8 * blocks) as u64));
     g.bench_function("voronoi_encode_first_fit_q16_k4", |b| {
-        b.iter(|| {
-            for (xb, cb) in black_box(&x).chunks_exact(8).zip(idx.chunks_exact_mut(8)) {
-                scales.iter().position(|&s| code.encode(xb, s / 16.0, None, cb));
-            }
-        })
+        b.iter(|| code.encode_first_fit(black_box(&x), &betas, None, &mut chosen, &mut idx))
     });
     g.finish();
 }

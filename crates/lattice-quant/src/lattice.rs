@@ -23,7 +23,7 @@ use faer::Mat;
 use rand::{Rng, RngExt};
 
 /// A lattice in `R^n` with a fast closest-point map.
-pub trait Lattice: Clone + Send + Sync + core::fmt::Debug {
+pub trait Lattice: Clone + Send + Sync + core::fmt::Debug + 'static {
     /// Dimension `n`.
     fn dim(&self) -> usize;
     /// Short name, e.g. `"E8"`.
@@ -31,6 +31,15 @@ pub trait Lattice: Clone + Send + Sync + core::fmt::Debug {
     /// Writes the lattice point closest to `x` into `out` (ties broken by
     /// round-half-to-even). Both slices have length [`Lattice::dim`].
     fn closest_point(&self, x: &[f64], out: &mut [f64]);
+    /// [`Lattice::closest_point`] for many blocks stored back to back
+    /// (`x.len()` a multiple of the dimension). Lattices with a vectorised
+    /// kernel override it; results equal the block-by-block map exactly.
+    fn closest_points(&self, x: &[f64], out: &mut [f64]) {
+        let n = self.dim();
+        for (xb, ob) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+            self.closest_point(xb, ob);
+        }
+    }
     /// The generator matrix (basis vectors as columns; upper triangular).
     fn generator(&self) -> Mat<f64>;
     /// Volume of a fundamental cell, `|det G|`.
@@ -108,16 +117,19 @@ impl Checkerboard {
 }
 
 /// Closest point of `Dₙ` (Conway–Sloane): round, and if the coordinate sum
-/// is odd re-round the coordinate with the largest rounding error the other
-/// way.
+/// is odd re-round the coordinate with the largest rounding error (the
+/// first, on ties) the other way.
 #[inline(always)]
 pub(crate) fn closest_dn(x: &[f64], out: &mut [f64]) {
     let mut sum = 0.0;
-    let (mut worst, mut k) = (-1.0, 0);
-    for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+    for (o, &v) in out.iter_mut().zip(x) {
         *o = round(v);
         sum += *o;
-        let e = (v - *o).abs();
+    }
+    let mut worst = -1.0;
+    let mut k = 0;
+    for (i, (&o, &v)) in out.iter().zip(x).enumerate() {
+        let e = (v - o).abs();
         if e > worst {
             worst = e;
             k = i;
@@ -127,6 +139,36 @@ pub(crate) fn closest_dn(x: &[f64], out: &mut [f64]) {
     if (sum as i64) & 1 != 0 {
         out[k] += if x[k] >= out[k] { 1.0 } else { -1.0 };
     }
+}
+
+/// `if mask { b } else { a }` on the bits, so it never becomes a branch.
+#[inline(always)]
+fn select(mask: bool, b: f64, a: f64) -> f64 {
+    let m = (mask as u64).wrapping_neg();
+    f64::from_bits((b.to_bits() & m) | (a.to_bits() & !m))
+}
+
+/// [`closest_dn`] for `n = 8` on arrays: the same rule (the first
+/// coordinate of largest error is re-rounded), written without branches,
+/// whose outcome is data dependent and would mispredict half the time.
+#[inline(always)]
+fn closest_d8(x: &[f64; 8]) -> [f64; 8] {
+    let mut f = [0.0; 8];
+    let mut e = [0.0; 8];
+    for i in 0..8 {
+        f[i] = round(x[i]);
+        e[i] = (x[i] - f[i]).abs();
+    }
+    let sum = ((f[0] + f[1]) + (f[2] + f[3])) + ((f[4] + f[5]) + (f[6] + f[7]));
+    let m = ((e[0].max(e[1])).max(e[2].max(e[3]))).max((e[4].max(e[5])).max(e[6].max(e[7])));
+    let mut pending = (sum as i64) & 1 != 0;
+    for i in 0..8 {
+        let hit = pending & (e[i] == m);
+        let step = select(x[i] >= f[i], 1.0, -1.0);
+        f[i] = select(hit, f[i] + step, f[i]);
+        pending &= !hit;
+    }
+    f
 }
 
 /// `u = G⁻¹ t` for the upper bidiagonal `Dₙ` basis.
@@ -186,24 +228,105 @@ impl Lattice for Checkerboard {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Gosset;
 
-/// Closest point of `E₈`: the closer of the two `D₈` cosets.
+/// Closest point of `E₈`: the closer of the two `D₈` cosets (the first on
+/// ties).
 #[inline(always)]
-pub(crate) fn closest_e8(x: &[f64], out: &mut [f64]) {
-    let mut a = [0.0; 8];
-    let mut b = [0.0; 8];
-    let mut shifted = [0.0; 8];
-    for (s, &v) in shifted.iter_mut().zip(x) {
-        *s = v - 0.5;
-    }
-    closest_dn(&x[..8], &mut a);
-    closest_dn(&shifted, &mut b);
+pub(crate) fn closest_e8_array(x: &[f64; 8]) -> [f64; 8] {
+    let shifted = x.map(|v| v - 0.5);
+    let a = closest_d8(x);
+    let mut b = closest_d8(&shifted);
     let (mut da, mut db) = (0.0, 0.0);
     for i in 0..8 {
         b[i] += 0.5;
         da += (x[i] - a[i]) * (x[i] - a[i]);
         db += (x[i] - b[i]) * (x[i] - b[i]);
     }
-    out[..8].copy_from_slice(if db < da { &b } else { &a });
+    let closer = db < da;
+    core::array::from_fn(|i| select(closer, b[i], a[i]))
+}
+
+/// [`closest_e8_array`] on slices of length 8.
+#[inline(always)]
+pub(crate) fn closest_e8(x: &[f64], out: &mut [f64]) {
+    let x: &[f64; 8] = x[..8].try_into().expect("an E8 block has 8 entries");
+    out[..8].copy_from_slice(&closest_e8_array(x));
+}
+
+/// Blocks per batch of the vectorised `E₈` kernel (one AVX-512 register of
+/// `f64` per coordinate).
+const LANES: usize = 16;
+
+/// [`closest_e8_array`] for `LANES` blocks at once, coordinate-major
+/// (`x[i][l]` is coordinate `i` of block `l`): every step is a vertical
+/// operation across blocks, so it compiles to straight vector code. Selects
+/// are multiplications by exact 0/1 factors, so the results are the scalar
+/// ones bit for bit (all values are small multiples of ½).
+#[inline(always)]
+fn closest_e8_lanes(x: &[[f64; LANES]; 8]) -> [[f64; LANES]; 8] {
+    #[inline(always)]
+    fn d8(x: &[[f64; LANES]; 8], shift: f64) -> ([[f64; LANES]; 8], [f64; LANES]) {
+        let mut f = [[0.0; LANES]; 8];
+        let mut e = [[0.0; LANES]; 8];
+        let mut sum = [0.0; LANES];
+        let mut m = [0.0; LANES];
+        for i in 0..8 {
+            for l in 0..LANES {
+                let v = x[i][l] - shift;
+                f[i][l] = round(v);
+                e[i][l] = (v - f[i][l]).abs();
+                sum[l] += f[i][l];
+                m[l] = if e[i][l] > m[l] { e[i][l] } else { m[l] };
+            }
+        }
+        // 1 where the coordinate sum is odd (exact: sums of small integers).
+        let mut pending = [0.0; LANES];
+        for l in 0..LANES {
+            pending[l] = (sum[l] - 2.0 * round(0.5 * sum[l])).abs();
+        }
+        let mut dist = [0.0; LANES];
+        for i in 0..8 {
+            for l in 0..LANES {
+                let v = x[i][l] - shift;
+                let hit = if e[i][l] == m[l] { pending[l] } else { 0.0 };
+                let step = if v >= f[i][l] { 1.0 } else { -1.0 };
+                f[i][l] += hit * step;
+                pending[l] -= hit;
+                let r = v - f[i][l];
+                dist[l] += r * r;
+            }
+        }
+        (f, dist)
+    }
+    let (a, da) = d8(x, 0.0);
+    let (b, db) = d8(x, 0.5);
+    let mut out = [[0.0; LANES]; 8];
+    for i in 0..8 {
+        for l in 0..LANES {
+            let bi = b[i][l] + 0.5;
+            out[i][l] = if db[l] < da[l] { bi } else { a[i][l] };
+        }
+    }
+    out
+}
+
+/// [`closest_e8`] for blocks stored back to back, `LANES` blocks per step
+/// (the tail padded with zeros).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn closest_e8_many(x: &[f64], out: &mut [f64]) {
+    for (xs, os) in x.chunks(8 * LANES).zip(out.chunks_mut(8 * LANES)) {
+        let mut t = [[0.0; LANES]; 8];
+        for (l, block) in xs.chunks_exact(8).enumerate() {
+            for i in 0..8 {
+                t[i][l] = block[i];
+            }
+        }
+        let q = closest_e8_lanes(&t);
+        for (l, block) in os.chunks_exact_mut(8).enumerate() {
+            for i in 0..8 {
+                block[i] = q[i][l];
+            }
+        }
+    }
 }
 
 impl Lattice for Gosset {
@@ -215,6 +338,9 @@ impl Lattice for Gosset {
     }
     fn closest_point(&self, x: &[f64], out: &mut [f64]) {
         closest_e8(x, out);
+    }
+    fn closest_points(&self, x: &[f64], out: &mut [f64]) {
+        closest_e8_many(x, out);
     }
     fn generator(&self) -> Mat<f64> {
         Mat::from_fn(8, 8, |i, j| match (i, j) {

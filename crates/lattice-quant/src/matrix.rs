@@ -315,23 +315,23 @@ impl<L: Lattice> MatrixQuantizer<L> {
         x.iter_mut().for_each(|v| *v *= scale);
         let d = self.code.dim();
         let q = self.config.q as f64;
-        let mut codes = Vec::with_capacity(self.kept);
-        let mut c = vec![0u32; d];
+        let betas: Vec<f64> = self.config.scales.iter().map(|b0| b0 / q).collect();
+        let quantized = &x[..self.kept * d];
+        let dither = self.dither.as_ref().map(|z| &z[..self.kept * d]);
+        let (mut chosen, mut indices) = (vec![0u8; self.kept], vec![0u32; self.kept * d]);
+        self.code.encode_first_fit(quantized, &betas, dither, &mut chosen, &mut indices);
+        if let Some(block) = chosen.iter().position(|&k| k == u8::MAX) {
+            return Err(Error::Overload { column, block });
+        }
+        let codes: Vec<u128> =
+            chosen.iter().zip(indices.chunks_exact(d)).map(|(&k, c)| self.pack(k as usize, c)).collect();
         let (mut dot, mut energy) = (0.0, 0.0);
-        let mut rec = vec![0.0; d];
-        for b in 0..self.kept {
-            let block = &x[b * d..(b + 1) * d];
-            let dither = self.dither.as_ref().map(|z| &z[b * d..(b + 1) * d]);
-            let chosen = self
-                .config
-                .scales
-                .iter()
-                .position(|&beta0| self.code.encode(block, beta0 / q, dither, &mut c))
-                .ok_or(Error::Overload { column, block: b })?;
-            codes.push(self.pack(chosen, &c));
-            if self.config.mmse {
-                self.code.decode(&c, self.config.scales[chosen] / q, dither, &mut rec);
-                dot += block.iter().zip(&rec).map(|(u, v)| u * v).sum::<f64>();
+        if self.config.mmse {
+            let mut rec = vec![0.0; d];
+            for (b, (&k, c)) in chosen.iter().zip(indices.chunks_exact(d)).enumerate() {
+                let dither = self.dither.as_ref().map(|z| &z[b * d..(b + 1) * d]);
+                self.code.decode(c, betas[k as usize], dither, &mut rec);
+                dot += quantized[b * d..(b + 1) * d].iter().zip(&rec).map(|(u, v)| u * v).sum::<f64>();
                 energy += rec.iter().map(|v| v * v).sum::<f64>();
             }
         }

@@ -21,7 +21,11 @@
 //! and on random indices up to `q = 64`).
 
 use crate::error::{Error, Result};
-use crate::lattice::Lattice;
+use crate::lattice::Gosset;
+use crate::lattice::{Lattice, round};
+
+#[cfg(target_arch = "x86_64")]
+mod e8_avx512;
 
 /// A Voronoi code of a lattice with nesting ratio `q` (self-similar pair
 /// `Λ ⊃ qΛ`): `log₂ q` bits per dimension.
@@ -89,10 +93,10 @@ impl<L: Lattice> VoronoiCode<L> {
     #[inline]
     fn coarse_point(&self, y: &[f64], out: &mut [f64]) {
         let n = self.dim();
-        let qf = self.q as f64;
+        let (qf, inv_q) = (self.q as f64, 1.0 / self.q as f64);
         let mut scaled = [0.0; MAX_DIM];
         for ((s, &v), &a) in scaled.iter_mut().zip(y).zip(&self.offset[..n]) {
-            *s = (v - a) / qf;
+            *s = (v - a) * inv_q;
         }
         self.lattice.closest_point(&scaled[..n], out);
         out.iter_mut().for_each(|v| *v *= qf);
@@ -112,9 +116,15 @@ impl<L: Lattice> VoronoiCode<L> {
         let mut u = [0i64; MAX_DIM];
         let u = &mut u[..self.dim()];
         self.lattice.coordinates(t, u);
-        let q = self.q as i64;
-        for (ci, ui) in c.iter_mut().zip(u.iter()) {
-            *ci = ui.rem_euclid(q) as u32;
+        // u mod q through a floating division: an integer division per
+        // coordinate would cost more than the whole closest-point search.
+        // Exact while |u| < 2⁵²/q, far beyond any codeword.
+        let qf = self.q as f64;
+        for (ci, &ui) in c.iter_mut().zip(u.iter()) {
+            let v = ui as f64;
+            let quotient = round(v / qf);
+            let quotient = quotient - if quotient * qf > v { 1.0 } else { 0.0 };
+            *ci = (v - quotient * qf) as u32;
         }
     }
 
@@ -142,7 +152,9 @@ impl<L: Lattice> VoronoiCode<L> {
         }
     }
 
-    /// Quantizes `x` with the fine lattice `βΛ`: `t = Q(x/β + dither)`.
+    /// Quantizes `x` with the fine lattice `βΛ`: `t = Q(x·(1/β) + dither)`
+    /// (scaling by reciprocals here and in the overload test
+    /// `Q((t − a)·(1/q)) = 0`).
     /// Returns `false` (overload) when `t` is not a codeword; otherwise
     /// writes its index to `c`.
     pub fn encode(&self, x: &[f64], beta: f64, dither: Option<&[f64]>, c: &mut [u32]) -> bool {
@@ -160,6 +172,79 @@ impl<L: Lattice> VoronoiCode<L> {
         }
         self.index(&t[..n], c);
         true
+    }
+
+    /// First-fit encoding of many blocks stored back to back: block `b`
+    /// (`x[b n..(b + 1) n]`) is quantized at the first fine scale of `betas`
+    /// that does not overload; `chosen[b]` receives that scale's position
+    /// (`u8::MAX` when every scale overloads) and `c[b n..(b + 1) n]` its
+    /// index. The result equals calling [`VoronoiCode::encode`] scale by
+    /// scale for each block; the work is batched so that lattices with a
+    /// vectorised [`Lattice::closest_points`] (E₈) use it.
+    pub fn encode_first_fit(&self, x: &[f64], betas: &[f64], dither: Option<&[f64]>, chosen: &mut [u8], c: &mut [u32]) {
+        const BATCH: usize = 256;
+        let n = self.dim();
+        let blocks = x.len() / n;
+        assert!(
+            chosen.len() == blocks && c.len() == blocks * n && betas.len() < u8::MAX as usize,
+            "encode_first_fit: mismatched lengths"
+        );
+        assert!(dither.is_none_or(|d| d.len() == x.len()), "encode_first_fit: dither length");
+        #[cfg(target_arch = "x86_64")]
+        if (&self.lattice as &dyn core::any::Any).is::<Gosset>() && std::arch::is_x86_feature_detected!("avx512f") {
+            let inv: Vec<f64> = betas.iter().map(|b| 1.0 / b).collect();
+            for (k, (cs, xs)) in chosen.chunks_mut(8).zip(x.chunks(64)).enumerate() {
+                let z = dither.map(|d| &d[k * 64..k * 64 + xs.len()]);
+                // SAFETY: AVX-512F is available (checked above); lengths are
+                // checked inside.
+                unsafe {
+                    e8_avx512::first_fit(xs, z, &inv, self.q, &self.offset[..8], cs, &mut c[k * 64..k * 64 + xs.len()])
+                };
+            }
+            return;
+        }
+        let inv_q = 1.0 / self.q as f64;
+        let mut pending = Vec::with_capacity(BATCH);
+        let (mut scaled, mut t, mut z) = (vec![0.0; BATCH * n], vec![0.0; BATCH * n], vec![0.0; BATCH * n]);
+        for start in (0..blocks).step_by(BATCH) {
+            let end = (start + BATCH).min(blocks);
+            pending.clear();
+            pending.extend(start..end);
+            chosen[start..end].fill(u8::MAX);
+            for (k, &beta) in betas.iter().enumerate() {
+                if pending.is_empty() {
+                    break;
+                }
+                let p = pending.len();
+                let inv = 1.0 / beta;
+                for (j, &b) in pending.iter().enumerate() {
+                    let (src, dst) = (&x[b * n..(b + 1) * n], &mut scaled[j * n..(j + 1) * n]);
+                    match dither {
+                        Some(d) => dst.iter_mut().zip(src).zip(&d[b * n..]).for_each(|((o, &v), &e)| *o = v * inv + e),
+                        None => dst.iter_mut().zip(src).for_each(|(o, &v)| *o = v * inv),
+                    }
+                }
+                self.lattice.closest_points(&scaled[..p * n], &mut t[..p * n]);
+                for (os, ts) in scaled[..p * n].chunks_exact_mut(n).zip(t[..p * n].chunks_exact(n)) {
+                    for ((o, &v), &a) in os.iter_mut().zip(ts).zip(&self.offset[..n]) {
+                        *o = (v - a) * inv_q;
+                    }
+                }
+                self.lattice.closest_points(&scaled[..p * n], &mut z[..p * n]);
+                let mut kept = 0;
+                for j in 0..p {
+                    let b = pending[j];
+                    if z[j * n..(j + 1) * n].iter().all(|&v| v == 0.0) {
+                        chosen[b] = k as u8;
+                        self.index(&t[j * n..(j + 1) * n], &mut c[b * n..(b + 1) * n]);
+                    } else {
+                        pending[kept] = b;
+                        kept += 1;
+                    }
+                }
+                pending.truncate(kept);
+            }
+        }
     }
 
     /// The reconstruction `β·(codeword(c) − dither)`.
@@ -382,6 +467,45 @@ mod tests {
         // A radius-5 Gaussian mostly fits in the 16-fold cell.
         assert!(covered > 15_000, "{covered}");
         assert!(HierarchicalCode::new(VoronoiCode::new(d4, 4).unwrap(), 0).is_err());
+    }
+
+    #[test]
+    fn batched_first_fit_equals_block_by_block_encoding() {
+        let mut rng = Streams::for_point(1, "voronoi", "batch").stream(0);
+        fn check<L: Lattice>(code: &VoronoiCode<L>, x: &[f64], betas: &[f64], dither: Option<&[f64]>) {
+            let n = code.dim();
+            let blocks = x.len() / n;
+            let (mut chosen, mut c) = (vec![0u8; blocks], vec![0u32; blocks * n]);
+            code.encode_first_fit(x, betas, dither, &mut chosen, &mut c);
+            let mut one = vec![0u32; n];
+            for b in 0..blocks {
+                let d = dither.map(|d| &d[b * n..(b + 1) * n]);
+                let k = betas.iter().position(|&beta| code.encode(&x[b * n..(b + 1) * n], beta, d, &mut one));
+                assert_eq!(chosen[b], k.map_or(u8::MAX, |k| k as u8), "block {b}");
+                if k.is_some() {
+                    assert_eq!(&c[b * n..(b + 1) * n], &one[..], "block {b}");
+                }
+            }
+        }
+        // Gaussian blocks, and quarter-integer blocks full of ties; 1000
+        // blocks cross batch boundaries and leave a partial SIMD tail.
+        let gauss: Vec<f64> = (0..8 * 1000).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect();
+        let ties: Vec<f64> = (0..8 * 1000).map(|_| rng.random_range(-12i32..12) as f64 * 0.25).collect();
+        let dither: Vec<f64> = (0..8 * 1000).map(|_| rng.random_range(-0.5..0.5)).collect();
+        let e8 = VoronoiCode::new(Gosset, 4).unwrap();
+        for x in [&gauss, &ties] {
+            check(&e8, x, &[0.3, 0.5, 0.8], None);
+            check(&e8, x, &[0.3, 0.5], Some(&dither));
+            check(&VoronoiCode::new(Checkerboard::new(4).unwrap(), 5).unwrap(), x, &[0.3, 0.6], None);
+        }
+        // The batched E8 closest points equal the scalar ones, ties included.
+        let mut fast = vec![0.0; ties.len()];
+        Gosset.closest_points(&ties, &mut fast);
+        for (xb, fb) in ties.chunks_exact(8).zip(fast.chunks_exact(8)) {
+            let mut slow = [0.0; 8];
+            Gosset.closest_point(xb, &mut slow);
+            assert_eq!(fb, &slow[..], "at {xb:?}");
+        }
     }
 
     #[test]
