@@ -5,6 +5,7 @@
 
 use crate::lab::DynExperiment;
 
+pub mod lattice_quant;
 pub mod numerics;
 pub mod particles;
 
@@ -22,6 +23,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(particles::staircase::Staircase),
         Box::new(particles::causal::Causal),
         Box::new(particles::renyi::Renyi),
+        Box::new(lattice_quant::lattices::Lattices),
     ]
 }
 
