@@ -14,5 +14,6 @@ pub mod product;
 pub mod scalar;
 pub mod storage;
 pub mod voronoi;
+pub mod vq;
 
 pub use error::{Error, Result};

@@ -7,7 +7,7 @@
 //! | 0 | 4 | magic `b"IFLQ"` |
 //! | 4 | 2 | format version, currently 1 |
 //! | 6 | 1 | rotation tag ([`Rotation::tag`]) |
-//! | 7 | 1 | flags: bit 0 dither, bit 1 MMSE factors, bit 2 unbiased time-sharing |
+//! | 7 | 1 | flags: bit 0 dither, bit 1 per-column MMSE factors, bit 2 unbiased time-sharing, bit 3 Gaussian MMSE factor |
 //! | 8 | 4 | nesting ratio `q` |
 //! | 12 | 1 | bits per block code |
 //! | 13 | 1 | `k − 1` (number of scales minus one) |
@@ -33,7 +33,7 @@
 
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
-use crate::matrix::{EncodedColumn, EncodedMatrix, MatrixQuantizer, QuantizerConfig};
+use crate::matrix::{EncodedColumn, EncodedMatrix, MatrixQuantizer, Mmse, QuantizerConfig};
 use crate::preprocess::Rotation;
 use infoflow_numerics::rng::stable_hash;
 
@@ -127,7 +127,7 @@ impl Header {
         }
         let rotation = Rotation::from_tag(r.u8()?).ok_or_else(|| corrupted("unknown rotation tag"))?;
         let flags = r.u8()?;
-        if flags & !0b111 != 0 {
+        if flags & !0b1111 != 0 || flags & 0b1010 == 0b1010 {
             return Err(corrupted(format!("unknown flags {flags:#04x}")));
         }
         let q = r.u32()?;
@@ -149,7 +149,11 @@ impl Header {
             rotation,
             seed,
             dither: flags & 1 != 0,
-            mmse: flags & 2 != 0,
+            mmse: match (flags & 2 != 0, flags & 8 != 0) {
+                (true, _) => Mmse::PerColumn,
+                (false, true) => Mmse::Gaussian,
+                (false, false) => Mmse::Off,
+            },
             fraction,
             unbiased: flags & 4 != 0,
         };
@@ -166,7 +170,7 @@ impl Header {
     }
 
     fn side_bytes(&self) -> usize {
-        if self.config.mmse { 12 } else { 8 }
+        if self.config.mmse == Mmse::PerColumn { 12 } else { 8 }
     }
 
     /// The exact buffer length implied by the header (`start`: where the
@@ -212,7 +216,9 @@ impl<L: Lattice> MatrixQuantizer<L> {
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.push(c.rotation.tag());
-        out.push(c.dither as u8 | (c.mmse as u8) << 1 | (c.unbiased as u8) << 2);
+        let per_column = c.mmse == Mmse::PerColumn;
+        let gaussian = c.mmse == Mmse::Gaussian;
+        out.push(c.dither as u8 | (per_column as u8) << 1 | (c.unbiased as u8) << 2 | (gaussian as u8) << 3);
         out.extend_from_slice(&c.q.to_le_bytes());
         out.push(h.block_bits as u8);
         out.push((c.scales.len() - 1) as u8);
@@ -230,7 +236,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         for col in &e.columns {
             out.extend_from_slice(&col.mean.to_le_bytes());
             out.extend_from_slice(&col.norm.to_le_bytes());
-            if c.mmse {
+            if per_column {
                 out.extend_from_slice(&col.alpha.to_le_bytes());
             }
         }
@@ -273,7 +279,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let mut columns = Vec::with_capacity(h.columns);
         for _ in 0..h.columns {
             let (mean, norm) = (r.f32()?, r.f32()?);
-            let alpha = if h.config.mmse { r.f32()? } else { 1.0 };
+            let alpha = if h.config.mmse == Mmse::PerColumn { r.f32()? } else { 1.0 };
             if !(mean.is_finite() && norm.is_finite() && alpha.is_finite()) {
                 return Err(corrupted("non-finite column side information"));
             }
@@ -350,7 +356,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn setup() -> (MatrixQuantizer, EncodedMatrix) {
-        let config = QuantizerConfig { mmse: true, ..QuantizerConfig::e8(14) };
+        let config = QuantizerConfig { mmse: Mmse::PerColumn, ..QuantizerConfig::e8(14) };
         let q = MatrixQuantizer::new(Gosset, config, 100).unwrap();
         let a = gaussian_matrix(100, 3, &mut Streams::for_point(4, "storage", "a").stream(0));
         let e = q.encode(a.as_ref()).unwrap();
@@ -390,7 +396,8 @@ mod tests {
             assert!(matches!(q.read(&bad), Err(Error::Corrupted(_))), "flip at {at}");
         }
         let other =
-            MatrixQuantizer::new(Gosset, QuantizerConfig { mmse: true, ..QuantizerConfig::e8(16) }, 100).unwrap();
+            MatrixQuantizer::new(Gosset, QuantizerConfig { mmse: Mmse::PerColumn, ..QuantizerConfig::e8(16) }, 100)
+                .unwrap();
         assert!(matches!(other.read(&bytes), Err(Error::Corrupted(_))));
     }
 

@@ -24,6 +24,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(particles::causal::Causal),
         Box::new(particles::renyi::Renyi),
         Box::new(lattice_quant::lattices::Lattices),
+        Box::new(lattice_quant::rate_distortion::RateDistortion),
     ]
 }
 

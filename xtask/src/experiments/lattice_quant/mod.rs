@@ -2,3 +2,5 @@
 //! NestQuant arXiv 2502.09720 and Kaplan–Ordentlich arXiv 2505.13164).
 
 pub mod lattices;
+pub mod rate_distortion;
+pub mod schemes;
