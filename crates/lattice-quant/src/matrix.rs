@@ -84,8 +84,11 @@ pub struct QuantizerConfig {
     /// Seed of the shared randomness (rotation and dither).
     pub seed: u64,
     /// Subtractive dither, exactly uniform on the fine Voronoi cell
-    /// ([`VoronoiCode::draw_dither`]), one draw per block shared by
-    /// encoder and decoder through the seed.
+    /// ([`VoronoiCode::draw_dither`]): an independent draw for every block
+    /// of every column, from the stream `(seed, dither salt, column)`, so
+    /// encoder and decoder share it and the quantization errors of
+    /// different columns (and, with different salts, of the two operands)
+    /// are independent, as the theory requires.
     pub dither: bool,
     /// MMSE scaling of the reconstructions.
     pub mmse: Mmse,
@@ -152,6 +155,9 @@ pub struct EncodedMatrix {
     /// Fingerprint of the quantizer that made it (shape, lattice, q,
     /// scales, rotation, seed): products need matching fingerprints.
     pub fingerprint: u64,
+    /// The dither stream the columns were encoded with (see
+    /// [`MatrixQuantizer::encode_salted`]).
+    pub dither_salt: u64,
 }
 
 /// Encodes matrices with `rows` rows; see the module docs.
@@ -163,7 +169,6 @@ pub struct MatrixQuantizer<L: Lattice = Gosset> {
     blocks: usize,
     kept: usize,
     rotation: SharedRotation,
-    dither: Option<Vec<f64>>,
     /// The fixed MMSE factor (1 unless [`Mmse::Gaussian`]).
     gaussian_alpha: f64,
     fingerprint: u64,
@@ -226,12 +231,6 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let padded = rotation.padded();
         let blocks = padded / d;
         let kept = ((config.fraction * blocks as f64).ceil() as usize).clamp(1, blocks);
-        let dither = config.dither.then(|| {
-            let mut rng = Streams::for_point(config.seed, "infoflow-lattice-quant", "shared-dither").stream(0);
-            let mut z = vec![0.0; padded];
-            z.chunks_exact_mut(d).for_each(|block| code.draw_dither(&mut rng, block));
-            z
-        });
         let mut fp = format!(
             "{}:{}:{}:{:?}:{:?}:{}:{}:{}",
             code.lattice().name(),
@@ -246,7 +245,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         fp.push_str(&format!(":{}:{}", config.mmse.tag(), config.unbiased));
         let fingerprint = infoflow_numerics::rng::stable_hash_str(&fp);
         let mut quantizer =
-            Self { code, config, rows, padded, blocks, kept, rotation, dither, gaussian_alpha: 1.0, fingerprint };
+            Self { code, config, rows, padded, blocks, kept, rotation, gaussian_alpha: 1.0, fingerprint };
         if quantizer.config.mmse == Mmse::Gaussian {
             quantizer.gaussian_alpha = quantizer.measure_gaussian_alpha()?;
         }
@@ -264,9 +263,11 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let x: Vec<f64> = (0..BLOCKS * d).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect();
         let q = self.config.q as f64;
         let betas: Vec<f64> = self.config.scales.iter().map(|b0| b0 / q).collect();
-        // The dither pattern of the first blocks, repeated.
-        let dither: Option<Vec<f64>> =
-            self.dither.as_ref().map(|z| (0..BLOCKS * d).map(|i| z[i % (self.blocks * d)]).collect());
+        let dither: Option<Vec<f64>> = self.config.dither.then(|| {
+            let mut z = vec![0.0; BLOCKS * d];
+            z.chunks_exact_mut(d).for_each(|block| self.code.draw_dither(&mut rng, block));
+            z
+        });
         let (mut chosen, mut c) = (vec![0u8; BLOCKS], vec![0u32; BLOCKS * d]);
         self.code.encode_first_fit(&x, &betas, dither.as_deref(), &mut chosen, &mut c);
         let (mut dot, mut energy) = (0.0, 0.0);
@@ -366,8 +367,28 @@ impl<L: Lattice> MatrixQuantizer<L> {
         Ok(scale)
     }
 
-    /// Encodes every column of `a` (`rows × cols`).
+    /// The dither of column `column` under salt `salt` (`kept` blocks), or
+    /// `None` without dither.
+    fn column_dither(&self, salt: u64, column: usize) -> Option<Vec<f64>> {
+        self.config.dither.then(|| {
+            let key = format!("salt={salt},column={column}");
+            let mut rng = Streams::for_point(self.config.seed, "infoflow-lattice-quant.dither", &key).stream(0);
+            let d = self.code.dim();
+            let mut z = vec![0.0; self.kept * d];
+            z.chunks_exact_mut(d).for_each(|block| self.code.draw_dither(&mut rng, block));
+            z
+        })
+    }
+
+    /// Encodes every column of `a` (`rows × cols`) with dither salt 0.
     pub fn encode(&self, a: MatRef<'_, f64>) -> Result<EncodedMatrix> {
+        self.encode_salted(a, 0)
+    }
+
+    /// Encodes every column of `a` with the dither stream `salt` (only
+    /// relevant with dither: the two operands of a product must use
+    /// different salts, or their quantization errors would be correlated).
+    pub fn encode_salted(&self, a: MatRef<'_, f64>, salt: u64) -> Result<EncodedMatrix> {
         if a.nrows() != self.rows {
             return Err(Error::Shape {
                 context: "matrix to encode",
@@ -379,13 +400,13 @@ impl<L: Lattice> MatrixQuantizer<L> {
             .into_par_iter()
             .map(|j| {
                 let col: Vec<f64> = (0..self.rows).map(|i| a[(i, j)]).collect();
-                self.encode_column(j, &col)
+                self.encode_column(j, &col, self.column_dither(salt, j).as_deref())
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(EncodedMatrix { rows: self.rows, columns, fingerprint: self.fingerprint })
+        Ok(EncodedMatrix { rows: self.rows, columns, fingerprint: self.fingerprint, dither_salt: salt })
     }
 
-    fn encode_column(&self, column: usize, a: &[f64]) -> Result<EncodedColumn> {
+    fn encode_column(&self, column: usize, a: &[f64], dither: Option<&[f64]>) -> Result<EncodedColumn> {
         let mut centred = vec![0.0; self.rows];
         let ColumnStats { mean, norm } = ColumnStats::centre(column, a, &mut centred)?;
         let mut x = vec![0.0; self.padded];
@@ -396,7 +417,6 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let q = self.config.q as f64;
         let betas: Vec<f64> = self.config.scales.iter().map(|b0| b0 / q).collect();
         let quantized = &x[..self.kept * d];
-        let dither = self.dither.as_ref().map(|z| &z[..self.kept * d]);
         let (mut chosen, mut indices) = (vec![0u8; self.kept], vec![0u32; self.kept * d]);
         self.code.encode_first_fit(quantized, &betas, dither, &mut chosen, &mut indices);
         if let Some(block) = chosen.iter().position(|&k| k == u8::MAX) {
@@ -408,8 +428,8 @@ impl<L: Lattice> MatrixQuantizer<L> {
         if self.config.mmse == Mmse::PerColumn {
             let mut rec = vec![0.0; d];
             for (b, (&k, c)) in chosen.iter().zip(indices.chunks_exact(d)).enumerate() {
-                let dither = self.dither.as_ref().map(|z| &z[b * d..(b + 1) * d]);
-                self.code.decode(c, betas[k as usize], dither, &mut rec);
+                let z = dither.map(|z| &z[b * d..(b + 1) * d]);
+                self.code.decode(c, betas[k as usize], z, &mut rec);
                 dot += quantized[b * d..(b + 1) * d].iter().zip(&rec).map(|(u, v)| u * v).sum::<f64>();
                 energy += rec.iter().map(|v| v * v).sum::<f64>();
             }
@@ -443,7 +463,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
 
     /// The reconstruction of column `j` in the rotated domain, scaled so that
     /// inner products estimate those of the centred columns (length `N`).
-    fn rotated_column(&self, col: &EncodedColumn, out: &mut [f64]) -> Result<()> {
+    fn rotated_column(&self, col: &EncodedColumn, dither: Option<&[f64]>, out: &mut [f64]) -> Result<()> {
         let d = self.code.dim();
         let q = self.config.q as f64;
         let mut c = vec![0u32; d];
@@ -453,8 +473,8 @@ impl<L: Lattice> MatrixQuantizer<L> {
         }
         for (b, &code) in col.codes.iter().enumerate() {
             let scale = self.unpack(code, &mut c)?;
-            let dither = self.dither.as_ref().map(|z| &z[b * d..(b + 1) * d]);
-            self.code.decode(&c, self.config.scales[scale] / q, dither, &mut out[b * d..(b + 1) * d]);
+            let z = dither.map(|z| &z[b * d..(b + 1) * d]);
+            self.code.decode(&c, self.config.scales[scale] / q, z, &mut out[b * d..(b + 1) * d]);
         }
         let mut factor = self.gaussian_alpha * col.alpha as f64 * col.norm as f64 / (self.padded as f64).sqrt();
         if self.config.unbiased && self.kept < self.blocks {
@@ -473,9 +493,10 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let cols: Vec<Vec<f64>> = e
             .columns
             .par_iter()
-            .map(|col| {
+            .enumerate()
+            .map(|(j, col)| {
                 let mut out = vec![0.0; self.padded];
-                self.rotated_column(col, &mut out)?;
+                self.rotated_column(col, self.column_dither(e.dither_salt, j).as_deref(), &mut out)?;
                 Ok(out)
             })
             .collect::<Result<_>>()?;
@@ -501,7 +522,15 @@ impl<L: Lattice> MatrixQuantizer<L> {
     /// of the centred columns. It is not `decode(a)ᵀ decode(b)`: that product
     /// would add the first-order cross terms `μ_a 1ᵀ(b̂ − b̄)`, which are pure
     /// error because the true centred columns sum to zero.
+    /// With dither the operands must carry different dither salts.
     pub fn product(&self, a: &EncodedMatrix, b: &EncodedMatrix) -> Result<Mat<f64>> {
+        if self.config.dither && a.dither_salt == b.dither_salt {
+            return Err(Error::invalid(
+                "dither_salt",
+                a.dither_salt,
+                "both operands were dithered with the same salt: their errors would be correlated; encode one with encode_salted",
+            ));
+        }
         let (ya, yb) = (self.rotated(a)?, self.rotated(b)?);
         let mut c = Mat::zeros(a.columns.len(), b.columns.len());
         matmul(c.as_mut(), Accum::Replace, ya.transpose(), yb.as_ref(), 1.0, Par::Seq);
@@ -535,7 +564,7 @@ impl<L: Lattice> ProductQuantizer for MatrixQuantizer<L> {
     }
     fn estimate(&self, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
         check_operands(self.rows, a, b)?;
-        self.product(&self.encode(a)?, &self.encode(b)?)
+        self.product(&self.encode_salted(a, 0)?, &self.encode_salted(b, 1)?)
     }
 }
 
@@ -612,6 +641,32 @@ mod tests {
             let direct = q.product(&ea, &eb).unwrap();
             assert!((&via_decoded - &direct).norm_max() < 1e-9, "{rotation:?}");
         }
+    }
+
+    #[test]
+    fn subtractive_dither_makes_the_error_uniform_on_the_cell() {
+        // One scale, no overload: the error is uniform on βV(E8), per-entry
+        // variance β² G(E8) in unit-variance units, whatever the data.
+        let config = QuantizerConfig { scales: vec![10.0], dither: true, ..QuantizerConfig::e8(16) };
+        let q = MatrixQuantizer::new(Gosset, config, 1024).unwrap();
+        let spiky = Mat::from_fn(1024, 32, |i, j| if i == j { 30.0 } else { ((i * 7 + j * 3) % 11) as f64 * 0.1 });
+        for a in [gaussian(1024, 32, "da"), spiky] {
+            let e = q.encode(a.as_ref()).unwrap();
+            let decoded = q.decode(&e).unwrap();
+            let mut ratio = 0.0;
+            for j in 0..32 {
+                let norm2: f64 = e.columns[j].norm as f64 * e.columns[j].norm as f64;
+                let err: f64 = (0..1024).map(|i| (decoded[(i, j)] - a[(i, j)]).powi(2)).sum();
+                ratio += err / norm2 / 32.0;
+            }
+            let expected = (10.0f64 / 16.0).powi(2) * 929.0 / 12960.0;
+            assert!((ratio / expected - 1.0).abs() < 0.05, "{ratio} vs {expected}");
+        }
+        // The two operands of a product need different dither salts.
+        let a = gaussian(1024, 2, "db");
+        let (ea, eb) = (q.encode(a.as_ref()).unwrap(), q.encode(a.as_ref()).unwrap());
+        assert!(q.product(&ea, &eb).is_err());
+        assert!(q.product(&ea, &q.encode_salted(a.as_ref(), 7).unwrap()).is_ok());
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //! | 32 | 8 | rows `n` |
 //! | 40 | 8 | columns `m` |
 //! | 48 | 8 | quantized blocks per column |
-//! | 56 | ℓ | lattice name (ASCII, e.g. `E8`) |
-//! | 56 + ℓ | 8k | the scales `β₀` (f64) |
+//! | 56 | 8 | dither salt |
+//! | 64 | ℓ | lattice name (ASCII, e.g. `E8`) |
+//! | 64 + ℓ | 8k | the scales `β₀` (f64) |
 //! | … | 8 or 12 per column | mean and norm (f32), then the MMSE factor (f32) when flagged |
 //! | … | ⌈m · blocks · bits / 8⌉ | block codes, column after column, each `bits` wide, least significant bit first |
 //! | end − 8 | 8 | xxh3-64 of every preceding byte |
@@ -41,7 +42,7 @@ use infoflow_numerics::rng::stable_hash;
 pub const MAGIC: [u8; 4] = *b"IFLQ";
 /// The format version this crate writes and reads.
 pub const VERSION: u16 = 1;
-const FIXED: usize = 56;
+const FIXED: usize = 64;
 
 /// What the header of an encoded buffer says: enough to build the matching
 /// [`MatrixQuantizer`] (with the lattice named by [`Header::lattice`]).
@@ -59,6 +60,8 @@ pub struct Header {
     pub blocks: usize,
     /// Bits per packed block code.
     pub block_bits: u32,
+    /// The dither salt of the encoding.
+    pub dither_salt: u64,
 }
 
 fn corrupted(msg: impl Into<String>) -> Error {
@@ -140,6 +143,7 @@ impl Header {
         let rows = r.usize("rows")?;
         let columns = r.usize("columns")?;
         let blocks = r.usize("blocks")?;
+        let dither_salt = r.u64()?;
         let lattice =
             String::from_utf8(r.take(name_len)?.to_vec()).map_err(|_| corrupted("lattice name is not UTF-8"))?;
         let scales = (0..k).map(|_| r.f64()).collect::<Result<Vec<_>>>()?;
@@ -157,7 +161,7 @@ impl Header {
             fraction,
             unbiased: flags & 4 != 0,
         };
-        let header = Header { lattice, config, rows, columns, blocks, block_bits };
+        let header = Header { lattice, config, rows, columns, blocks, block_bits, dither_salt };
         let expected = header.encoded_len(r.pos)?;
         if bytes.len() != expected {
             return Err(corrupted(format!("{} bytes, the header implies {expected}", bytes.len())));
@@ -200,6 +204,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
             columns: e.columns.len(),
             blocks: self.kept_blocks(),
             block_bits: self.block_bits(),
+            dither_salt: e.dither_salt,
         }
     }
 
@@ -229,6 +234,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         for v in [h.rows, h.columns, h.blocks] {
             out.extend_from_slice(&(v as u64).to_le_bytes());
         }
+        out.extend_from_slice(&h.dither_salt.to_le_bytes());
         out.extend_from_slice(name);
         for s in &c.scales {
             out.extend_from_slice(&s.to_le_bytes());
@@ -256,7 +262,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
     /// quantizer settings; see the module docs for what is checked.
     pub fn read(&self, bytes: &[u8]) -> Result<EncodedMatrix> {
         let (h, start) = Header::parse_with_offset(bytes)?;
-        let mine = self.header_for(&EncodedMatrix { rows: 0, columns: vec![], fingerprint: 0 });
+        let mine = self.header_for(&EncodedMatrix { rows: 0, columns: vec![], fingerprint: 0, dither_salt: 0 });
         if h.lattice != mine.lattice
             || h.config != mine.config
             || h.rows != mine.rows
@@ -294,7 +300,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
                 col.codes.push(code);
             }
         }
-        Ok(EncodedMatrix { rows: h.rows, columns, fingerprint: self.fingerprint() })
+        Ok(EncodedMatrix { rows: h.rows, columns, fingerprint: self.fingerprint(), dither_salt: h.dither_salt })
     }
 }
 
@@ -367,8 +373,8 @@ mod tests {
     fn round_trip_and_exact_size() {
         let (q, e) = setup();
         let bytes = q.write(&e).unwrap();
-        // 56 + "E8" + 4 scales + 3 × 12 side bytes + ⌈3 × 16 × 33 / 8⌉ + 8.
-        assert_eq!(bytes.len(), 56 + 2 + 32 + 36 + (3 * 16 * 33usize).div_ceil(8) + 8);
+        // 64 + "E8" + 4 scales + 3 × 12 side bytes + ⌈3 × 16 × 33 / 8⌉ + 8.
+        assert_eq!(bytes.len(), 64 + 2 + 32 + 36 + (3 * 16 * 33usize).div_ceil(8) + 8);
         assert_eq!(q.read(&bytes).unwrap(), e);
         let h = Header::parse(&bytes).unwrap();
         assert_eq!((h.lattice.as_str(), h.rows, h.columns, h.blocks, h.block_bits), ("E8", 100, 3, 16, 33));

@@ -25,6 +25,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(particles::renyi::Renyi),
         Box::new(lattice_quant::lattices::Lattices),
         Box::new(lattice_quant::rate_distortion::RateDistortion),
+        Box::new(lattice_quant::universal::Universal),
     ]
 }
 

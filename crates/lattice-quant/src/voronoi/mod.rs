@@ -34,6 +34,8 @@ pub struct VoronoiCode<L: Lattice> {
     lattice: L,
     q: u32,
     offset: [f64; MAX_DIM],
+    /// The generator matrix, row-major (upper triangular).
+    generator: Vec<f64>,
 }
 
 /// Largest supported nesting ratio (indices are stored in 16 bits).
@@ -61,7 +63,10 @@ impl<L: Lattice> VoronoiCode<L> {
         for (k, a) in offset.iter_mut().enumerate().take(lattice.dim()) {
             *a = 1e-7 * (k as f64 + 1.0) * (k as f64 + 2.0).sqrt();
         }
-        Ok(Self { lattice, q, offset })
+        let g = lattice.generator();
+        let n = lattice.dim();
+        let generator = (0..n * n).map(|k| g[(k / n, k % n)]).collect();
+        Ok(Self { lattice, q, offset, generator })
     }
 
     /// The lattice.
@@ -263,12 +268,15 @@ impl<L: Lattice> VoronoiCode<L> {
     pub fn draw_dither<R: rand::Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
         use rand::RngExt;
         let n = self.dim();
-        let g = self.lattice.generator();
-        let v: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
-        let p: Vec<f64> = (0..n).map(|i| (0..n).map(|j| g[(i, j)] * v[j]).sum()).collect();
-        let mut nearest = vec![0.0; n];
-        self.lattice.closest_point(&p, &mut nearest);
-        for ((o, a), b) in out.iter_mut().zip(&p).zip(&nearest) {
+        let mut v = [0.0; MAX_DIM];
+        v[..n].iter_mut().for_each(|x| *x = rng.random::<f64>());
+        let mut p = [0.0; MAX_DIM];
+        for i in 0..n {
+            p[i] = (i..n).map(|j| self.generator[i * n + j] * v[j]).sum();
+        }
+        let mut nearest = [0.0; MAX_DIM];
+        self.lattice.closest_point(&p[..n], &mut nearest[..n]);
+        for ((o, a), b) in out.iter_mut().zip(&p[..n]).zip(&nearest[..n]) {
             *o = a - b;
         }
     }

@@ -4,3 +4,4 @@
 pub mod lattices;
 pub mod rate_distortion;
 pub mod schemes;
+pub mod universal;
