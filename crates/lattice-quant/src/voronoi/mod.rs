@@ -271,8 +271,8 @@ impl<L: Lattice> VoronoiCode<L> {
         let mut v = [0.0; MAX_DIM];
         v[..n].iter_mut().for_each(|x| *x = rng.random::<f64>());
         let mut p = [0.0; MAX_DIM];
-        for i in 0..n {
-            p[i] = (i..n).map(|j| self.generator[i * n + j] * v[j]).sum();
+        for (i, pi) in p[..n].iter_mut().enumerate() {
+            *pi = (i..n).map(|j| self.generator[i * n + j] * v[j]).sum();
         }
         let mut nearest = [0.0; MAX_DIM];
         self.lattice.closest_point(&p[..n], &mut nearest[..n]);
