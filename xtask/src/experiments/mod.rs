@@ -26,6 +26,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(lattice_quant::lattices::Lattices),
         Box::new(lattice_quant::rate_distortion::RateDistortion),
         Box::new(lattice_quant::universal::Universal),
+        Box::new(lattice_quant::gap::Gap),
     ]
 }
 

@@ -69,6 +69,10 @@ pub struct Claim {
     /// Where the tolerance comes from, caveats, unverified references.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// An engineering target (from an issue, not a paper): reported as met
+    /// or missed, and a missed target does not fail the experiment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub target: bool,
 }
 
 impl Claim {
@@ -91,6 +95,7 @@ impl Claim {
             tolerance,
             pass: finite && verdict,
             note: (!finite).then(|| format!("measured value is not finite ({measured})")),
+            target: false,
         }
     }
 
@@ -130,6 +135,18 @@ impl Claim {
         Self::build(name, statement, Comparison::Inside, Expected::Interval([lo, hi]), measured, None, ok)
     }
 
+    /// Turns the claim into an engineering target: the report says whether
+    /// it was met, and missing it does not fail the experiment.
+    pub fn as_target(mut self) -> Self {
+        self.target = true;
+        self
+    }
+
+    /// Whether the claim lets the experiment pass: it passed, or it is a target.
+    pub fn acceptable(&self) -> bool {
+        self.pass || self.target
+    }
+
     /// Attaches a note (kept after any note about a non-finite measurement).
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         let note = note.into();
@@ -156,6 +173,9 @@ mod tests {
         assert!(Claim::at_least("a", "s", 2.0, 3.0).pass);
         assert!(Claim::inside("a", "s", (0.0, 1.0), 0.5).pass);
         assert!(!Claim::inside("a", "s", (0.0, 1.0), 1.5).pass);
+        let missed = Claim::at_most("t", "s", 1.5, 2.0).as_target();
+        assert!(!missed.pass && missed.target && missed.acceptable());
+        assert!(!Claim::at_most("t", "s", 1.5, 2.0).acceptable());
     }
 
     #[test]

@@ -223,13 +223,7 @@ fn report_cmd(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<bool> {
 }
 
 fn summary_line(t: &report::Totals) -> String {
-    format!(
-        "{} experiment(s), {}/{} claims pass, {} incomplete",
-        t.experiments,
-        t.claims - t.failed,
-        t.claims,
-        t.incomplete
-    )
+    format!("{} experiment(s), {}, {} incomplete", t.experiments, t.claims_line(), t.incomplete)
 }
 
 /// Prints one line per experiment (and one per failing claim or point);
@@ -240,12 +234,19 @@ fn print_outcomes(outcomes: &[Outcome], shard: Shard) -> bool {
         let detail = format!("{} point(s) in shard, {} run, {} resumed", o.in_shard, o.ran, o.resumed);
         match &o.summary {
             Some(s) => {
-                let pass = s.claims.iter().filter(|c| c.pass).count();
                 let v = if s.passed { "PASS" } else { "FAIL" };
-                eprintln!("{v} {}: {pass}/{} claims ({detail})", o.id, s.claims.len());
+                let totals = report::Totals {
+                    claims: s.claims.iter().filter(|c| !c.target).count(),
+                    failed: s.claims.iter().filter(|c| !c.acceptable()).count(),
+                    targets: s.claims.iter().filter(|c| c.target).count(),
+                    missed: s.claims.iter().filter(|c| c.target && !c.pass).count(),
+                    ..Default::default()
+                };
+                eprintln!("{v} {}: {} ({detail})", o.id, totals.claims_line());
                 for c in s.claims.iter().filter(|c| !c.pass) {
+                    let what = if c.target { "missed target" } else { "failed claim" };
                     eprintln!(
-                        "  failed claim {}: {} (measured {:?}, expected {:?})",
+                        "  {what} {}: {} (measured {:?}, expected {:?})",
                         c.name, c.statement, c.measured, c.expected
                     );
                 }

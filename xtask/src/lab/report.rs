@@ -29,10 +29,25 @@ pub struct Totals {
     pub experiments: usize,
     /// Experiments run but incomplete.
     pub incomplete: usize,
-    /// Claims in total.
+    /// Claims in total (targets not included).
     pub claims: usize,
     /// Claims that failed.
     pub failed: usize,
+    /// Engineering targets in total.
+    pub targets: usize,
+    /// Targets missed.
+    pub missed: usize,
+}
+
+impl Totals {
+    /// `"49/49 claims pass, 0/1 targets met"` (the targets part only when there are some).
+    pub fn claims_line(&self) -> String {
+        let mut line = format!("{}/{} claims pass", self.claims - self.failed, self.claims);
+        if self.targets > 0 {
+            line.push_str(&format!(", {}/{} targets met", self.targets - self.missed, self.targets));
+        }
+        line
+    }
 }
 
 /// Collects the entries of every registered experiment present in `out`:
@@ -69,8 +84,10 @@ pub fn write(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Totals> 
         match e {
             Entry::Done(s) => {
                 totals.experiments += 1;
-                totals.claims += s.claims.len();
-                totals.failed += s.claims.iter().filter(|c| !c.pass).count();
+                totals.claims += s.claims.iter().filter(|c| !c.target).count();
+                totals.failed += s.claims.iter().filter(|c| !c.acceptable()).count();
+                totals.targets += s.claims.iter().filter(|c| c.target).count();
+                totals.missed += s.claims.iter().filter(|c| c.target && !c.pass).count();
             }
             Entry::Incomplete { .. } => totals.incomplete += 1,
         }
@@ -123,18 +140,21 @@ fn verdict(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
 }
 
+/// A claim's verdict; targets read "MET" or "MISSED".
+fn claim_verdict(c: &Claim) -> &'static str {
+    match (c.target, c.pass) {
+        (true, true) => "MET",
+        (true, false) => "MISSED",
+        (false, pass) => verdict(pass),
+    }
+}
+
 fn anchor(id: &str) -> String {
     id.replace('.', "-")
 }
 
 fn header_line(t: &Totals) -> String {
-    format!(
-        "{} experiment(s) summarised, {} incomplete; {} of {} claims pass.",
-        t.experiments,
-        t.incomplete,
-        t.claims - t.failed,
-        t.claims
-    )
+    format!("{} experiment(s) summarised, {} incomplete; {}.", t.experiments, t.incomplete, t.claims_line())
 }
 
 fn markdown(entries: &[Entry], totals: &Totals) -> String {
@@ -197,7 +217,7 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                         fmt_expected(c),
                         fmt_measured(c),
                         c.tolerance.map(fmt_value).unwrap_or_default(),
-                        verdict(c.pass)
+                        claim_verdict(c)
                     );
                 }
                 if !s.tables.is_empty() {
@@ -241,7 +261,7 @@ fn inline_svg(path: &Path) -> Option<String> {
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}\
+th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}.MET{color:#0a7d32}.MISSED{color:#8a6d00;font-weight:600}\
 figure{margin:1em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}section{border-top:1px solid #ddd;margin-top:2em}\
 code{background:#f3f3f3;padding:0 3px}.meta{color:#555}";
 
@@ -322,7 +342,7 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                         escape(&fmt_expected(c)),
                         escape(&fmt_measured(c)),
                         c.tolerance.map(fmt_value).unwrap_or_default(),
-                        v = verdict(c.pass)
+                        v = claim_verdict(c)
                     );
                 }
                 h.push_str("</table>");

@@ -279,7 +279,7 @@ pub fn summarize(
         points: points.len(),
         wall_seconds: start.elapsed().as_secs_f64(),
         point_seconds,
-        passed: !claims.is_empty() && claims.iter().all(|c| c.pass),
+        passed: !claims.is_empty() && claims.iter().all(|c| c.acceptable()),
         claims,
         figures,
         tables,

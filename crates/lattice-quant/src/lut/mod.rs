@@ -20,7 +20,7 @@
 //!   once (`O(n log n)`); for each tile of 32 blocks the 32 tables
 //!   `T_b[c] = ⟨P[c], x_b⟩` (32 KiB, in L1) are built once and every row's
 //!   block contributes `T_b[c₀] + 4 T_b[c₁]` by lookup, 16 rows at a time
-//!   (AVX-512 gathers where available; [`kernel`] has a portable version
+//!   (AVX-512 gathers where available; the `kernel` module has a portable twin
 //!   with identical results). `W` is read once, at 4.25 bits per entry
 //!   instead of 32: the f32 GEMV streams 7.5 times more bytes.
 //! * [`LutQuantizer::code_inner_product`]: both operands compressed; the

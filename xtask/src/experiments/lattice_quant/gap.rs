@@ -1,0 +1,463 @@
+//! `lattice-quant.gap`: how close the practical E8 scheme gets to `Γ(R)`
+//! near 4 bits per entry, and what closes the gap.
+//!
+//! Work is on blocks of 8 iid `N(0, 1)` entries (what rotated, normalised
+//! columns look like); the product distortion of independent blocks is the
+//! per-entry distortion `D` of `AᵀB` (lattice_quant.md §6). With the
+//! reconstruction error `ε = x̂ − x`, `d = E[ε²]` and `γ = E[xε]` per entry
+//! (the quantizer commutes with the sign changes of E8's automorphism
+//! group, so errors of different coordinates are uncorrelated),
+//! `D = 2d + d² + 2γ² + 4γd` — computed from the errors, not from
+//! `E[x̂²]` and `E[x x̂]`, whose sampling noise would swamp `D`. The
+//! decoder's MMSE factor `α = E[x x̂]/E[x̂²]` is fixed on the training
+//! blocks and applied to both operands (`ε → (α − 1)x + αε`). Rates are
+//! bits per entry of a column of `n = 4096` entries: the lattice indices,
+//! the scale indices, and 64 bits of column side information.
+//!
+//! Variants, each tuned on training blocks and measured on fresh ones:
+//!
+//! * `fixed-k4-table`: `q = 16`, the four scales of §6, 2-bit index (the
+//!   reference; without MMSE it reproduces §6's 2.33 dB at the nominal rate);
+//! * `fixed-k4-tuned`: the three lower scales re-tuned by coordinate search;
+//! * `huffman-k4`, `huffman-k8`: scale indices Huffman-coded with lengths
+//!   from the training usage (a real prefix code, its mean length on the
+//!   test blocks counted), scales tuned for the gap at the resulting rate;
+//! * `huffman-k8-best`: as `huffman-k8`, choosing per block the scale with
+//!   the smallest error instead of the first that fits;
+//! * `eclq-*`: the unshaped E8 lattice with its points entropy-coded under
+//!   the Gaussian model `p(λ) = φ(βλ) β⁸` (normalised exactly: E8 is
+//!   unimodular and self-dual, so `Σ_λ φ(βλ) β⁸ = 1` up to `e^{−4π²/β²}`);
+//!   the rate is the arithmetic-coding codelength `−log₂ p(λ)` plus 2 bits
+//!   per column. Not implemented as a bitstream here: a bound any
+//!   arithmetic coder meets, reported as the frontier of entropy coding.
+//!
+//! Target (issue): at most 1.5 dB above `Γ(R)` with an implemented scheme.
+
+use crate::lab::{
+    Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
+};
+use anyhow::{Result, bail};
+use infoflow_lattice_quant::bounds::{db_above, gamma};
+use infoflow_lattice_quant::lattice::{Gosset, Lattice};
+use infoflow_lattice_quant::voronoi::VoronoiCode;
+use infoflow_numerics::rng::Streams;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+/// The experiment.
+pub struct Gap;
+
+/// Column length the side information is spread over.
+const COLUMN: f64 = 4096.0;
+/// Nesting ratio of the Voronoi variants.
+const Q: u32 = 16;
+
+/// One variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Variant name (see the module docs).
+    pub variant: String,
+    /// Lattice scale `β` (`eclq` only).
+    pub beta: f64,
+    /// Training blocks.
+    pub train: usize,
+    /// Test blocks.
+    pub test: usize,
+}
+
+impl Point for Params {
+    fn key(&self) -> String {
+        if self.variant == "eclq" { format!("eclq,beta={}", self.beta) } else { self.variant.clone() }
+    }
+}
+
+/// What a variant reached on the test blocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Coarse scales used (Voronoi variants).
+    pub scales: Vec<f64>,
+    /// Bits per entry for lattice indices.
+    pub index_bits: f64,
+    /// Bits per entry for scale indices.
+    pub scale_bits: f64,
+    /// Bits per entry of column side information (and coder overhead).
+    pub side_bits: f64,
+    /// Product distortion with the MMSE factor.
+    pub distortion: f64,
+    /// Product distortion without it.
+    pub distortion_plain: f64,
+    /// Share of test blocks per scale.
+    pub usage: Vec<f64>,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.index_bits + self.scale_bits + self.side_bits
+    }
+}
+
+/// Error moments of a quantizer on blocks, per entry: `d = E[ε²]`,
+/// `γ = E[xε]`, `s = E[x²]` (for the MMSE transform), and how often each
+/// scale was used.
+struct Moments {
+    d: f64,
+    gamma: f64,
+    s: f64,
+    counts: Vec<usize>,
+}
+
+impl Moments {
+    fn accumulate(&mut self, x: &[f64], rec: &[f64]) {
+        for (&u, &v) in x.iter().zip(rec) {
+            let e = v - u;
+            self.d += e * e;
+            self.gamma += u * e;
+            self.s += u * u;
+        }
+    }
+    fn finish(mut self, entries: usize) -> Self {
+        self.d /= entries as f64;
+        self.gamma /= entries as f64;
+        self.s /= entries as f64;
+        self
+    }
+    /// The LMMSE factor `E[x x̂]/E[x̂²]`.
+    fn alpha(&self) -> f64 {
+        (self.s + self.gamma) / (self.s + 2.0 * self.gamma + self.d)
+    }
+}
+
+fn gaussian_blocks(blocks: usize, streams: &Streams, index: u64) -> Vec<f64> {
+    let mut rng = streams.stream(index);
+    (0..8 * blocks).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect()
+}
+
+/// Encodes every block with the Voronoi code at the first scale that fits
+/// (`best = false`) or at the non-overloading scale with the smallest error.
+fn voronoi_moments(code: &VoronoiCode<Gosset>, scales: &[f64], x: &[f64], best: bool) -> Result<Moments> {
+    let blocks = x.len() / 8;
+    let betas: Vec<f64> = scales.iter().map(|b| b / Q as f64).collect();
+    let mut m = Moments { d: 0.0, gamma: 0.0, s: 0.0, counts: vec![0usize; scales.len()] };
+    let mut rec = [0.0; 8];
+    let mut idx = [0u32; 8];
+    let mut chosen = vec![0u8; blocks];
+    let mut indices = vec![0u32; 8 * blocks];
+    if !best {
+        code.encode_first_fit(x, &betas, None, &mut chosen, &mut indices);
+    }
+    for b in 0..blocks {
+        let xb = &x[8 * b..8 * b + 8];
+        let k = if best {
+            let mut pick = (u8::MAX, f64::INFINITY);
+            for (k, &beta) in betas.iter().enumerate() {
+                if code.encode(xb, beta, None, &mut idx) {
+                    code.decode(&idx, beta, None, &mut rec);
+                    let err: f64 = xb.iter().zip(&rec).map(|(u, v)| (u - v) * (u - v)).sum();
+                    if err < pick.1 {
+                        pick = (k as u8, err);
+                        indices[8 * b..8 * b + 8].copy_from_slice(&idx);
+                    }
+                }
+            }
+            pick.0
+        } else {
+            chosen[b]
+        };
+        if k == u8::MAX {
+            bail!("a Gaussian block overloads every scale {scales:?}");
+        }
+        m.counts[k as usize] += 1;
+        code.decode(&indices[8 * b..8 * b + 8], betas[k as usize], None, &mut rec);
+        m.accumulate(xb, &rec);
+    }
+    Ok(m.finish(x.len()))
+}
+
+/// Huffman code lengths for `counts` (each count + 1, so every symbol gets a codeword).
+fn huffman_lengths(counts: &[usize]) -> Vec<u32> {
+    let mut nodes: Vec<(f64, Vec<usize>)> =
+        counts.iter().enumerate().map(|(i, &c)| (c as f64 + 1.0, vec![i])).collect();
+    let mut lengths = vec![0u32; counts.len()];
+    while nodes.len() > 1 {
+        nodes.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (wa, a) = nodes.pop().expect("two nodes");
+        let (wb, b) = nodes.pop().expect("two nodes");
+        for &s in a.iter().chain(&b) {
+            lengths[s] += 1;
+        }
+        nodes.push((wa + wb, [a, b].concat()));
+    }
+    lengths
+}
+
+/// Product distortion `2d + d² + 2γ² + 4γd` (unit-variance entries) with
+/// both operands scaled by `alpha`, and without scaling.
+fn product_distortion(m: &Moments, alpha: f64) -> (f64, f64) {
+    let of = |d: f64, g: f64| 2.0 * d + d * d + 2.0 * g * g + 4.0 * g * d;
+    // ε' = (α − 1)x + αε.
+    let d = (alpha - 1.0).powi(2) * m.s + 2.0 * alpha * (alpha - 1.0) * m.gamma + alpha * alpha * m.d;
+    let g = (alpha - 1.0) * m.s + alpha * m.gamma;
+    (of(d, g), of(m.d, m.gamma))
+}
+
+/// Scale-index bits per entry: fixed `log₂ k`, or Huffman lengths weighted by `usage`.
+fn scale_bits(lengths: Option<&[u32]>, counts: &[usize]) -> f64 {
+    match lengths {
+        None => (counts.len() as f64).log2() / 8.0,
+        Some(l) => {
+            let total: usize = counts.iter().sum();
+            counts.iter().zip(l).map(|(&c, &len)| c as f64 * len as f64).sum::<f64>() / total as f64 / 8.0
+        }
+    }
+}
+
+/// Gap (dB above Γ) of a Voronoi variant on `x`, with Huffman lengths
+/// designed on the same blocks when `huffman`.
+fn voronoi_gap(code: &VoronoiCode<Gosset>, scales: &[f64], x: &[f64], best: bool, huffman: bool) -> Result<f64> {
+    let m = voronoi_moments(code, scales, x, best)?;
+    let lengths = huffman.then(|| huffman_lengths(&m.counts));
+    let rate = (Q as f64).log2() + scale_bits(lengths.as_deref(), &m.counts) + 64.0 / COLUMN;
+    Ok(db_above(product_distortion(&m, m.alpha()).0, gamma(rate)?))
+}
+
+/// Coordinate search over all scales but the top one (held at 10 so
+/// overload stays negligible), keeping them increasing.
+fn tune(code: &VoronoiCode<Gosset>, start: &[f64], x: &[f64], best: bool, huffman: bool) -> Result<Vec<f64>> {
+    let mut scales = start.to_vec();
+    let mut current = voronoi_gap(code, &scales, x, best, huffman)?;
+    for step in [0.2, 0.1, 0.05, 0.02] {
+        for _ in 0..3 {
+            let mut improved = false;
+            for i in 0..scales.len() - 1 {
+                for delta in [-step, step] {
+                    let mut trial = scales.clone();
+                    trial[i] += delta;
+                    if trial[0] <= 0.5 || trial.windows(2).any(|w| w[1] <= w[0] + 1e-9) {
+                        continue;
+                    }
+                    let g = voronoi_gap(code, &trial, x, best, huffman)?;
+                    if g < current {
+                        (current, scales, improved) = (g, trial, true);
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+    }
+    Ok(scales)
+}
+
+fn run_voronoi(p: &Params, streams: &Streams) -> Result<Measured> {
+    let code = VoronoiCode::new(Gosset, Q)?;
+    let train = gaussian_blocks(p.train, streams, 0);
+    let test = gaussian_blocks(p.test, streams, 1);
+    let table = [3.33, 4.35, 5.64, 10.0];
+    let geometric: Vec<f64> = (0..8).map(|i| if i == 7 { 10.0 } else { 2.9 * 1.16f64.powi(i) }).collect();
+    let (scales, best, huffman) = match p.variant.as_str() {
+        "fixed-k4-table" => (table.to_vec(), false, false),
+        "fixed-k4-tuned" => (tune(&code, &table, &train, false, false)?, false, false),
+        "huffman-k4" => (tune(&code, &table, &train, false, true)?, false, true),
+        "huffman-k8" => (tune(&code, &geometric, &train, false, true)?, false, true),
+        "huffman-k8-best" => (tune(&code, &geometric, &train, true, true)?, true, true),
+        other => bail!("unknown variant {other}"),
+    };
+    let trained = voronoi_moments(&code, &scales, &train, best)?;
+    let lengths = huffman.then(|| huffman_lengths(&trained.counts));
+    let m = voronoi_moments(&code, &scales, &test, best)?;
+    let (distortion, distortion_plain) = product_distortion(&m, trained.alpha());
+    let total: usize = m.counts.iter().sum();
+    Ok(Measured {
+        index_bits: (Q as f64).log2(),
+        scale_bits: scale_bits(lengths.as_deref(), &m.counts),
+        side_bits: 64.0 / COLUMN,
+        distortion,
+        distortion_plain,
+        usage: m.counts.iter().map(|&c| c as f64 / total as f64).collect(),
+        scales,
+    })
+}
+
+fn run_eclq(p: &Params, streams: &Streams) -> Result<Measured> {
+    let (train, test) = (gaussian_blocks(p.train, streams, 0), gaussian_blocks(p.test, streams, 1));
+    let moments = |x: &[f64]| {
+        let mut t = vec![0.0; x.len()];
+        let scaled: Vec<f64> = x.iter().map(|v| v / p.beta).collect();
+        Gosset.closest_points(&scaled, &mut t);
+        let mut m = Moments { d: 0.0, gamma: 0.0, s: 0.0, counts: vec![] };
+        let mut bits = 0.0;
+        for (xb, tb) in x.chunks_exact(8).zip(t.chunks_exact(8)) {
+            let norm2: f64 = tb.iter().map(|v| v * v).sum();
+            // −log₂ (φ₈(βλ) β⁸) = 4 log₂(2π) + β²‖λ‖²/(2 ln 2) − 8 log₂ β.
+            bits += 4.0 * (2.0 * std::f64::consts::PI).log2()
+                + p.beta * p.beta * norm2 / (2.0 * std::f64::consts::LN_2)
+                - 8.0 * p.beta.log2();
+            let rec: Vec<f64> = tb.iter().map(|v| p.beta * v).collect();
+            m.accumulate(xb, &rec);
+        }
+        (m.finish(x.len()), bits / x.len() as f64)
+    };
+    let (trained, _) = moments(&train);
+    let (m, bits) = moments(&test);
+    let (distortion, distortion_plain) = product_distortion(&m, trained.alpha());
+    Ok(Measured {
+        scales: vec![],
+        index_bits: bits,
+        scale_bits: 0.0,
+        side_bits: (64.0 + 2.0) / COLUMN,
+        distortion,
+        distortion_plain,
+        usage: vec![],
+    })
+}
+
+impl Experiment for Gap {
+    type Point = Params;
+    type Record = Measured;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "lattice-quant.gap",
+            title: "Closing the gap to Gamma(R) near 4 bits: tuned scales, entropy-coded scale indices, best-scale choice, entropy-coded E8",
+            paper: "2410.13780",
+            figure: "the distance of the practical E8 scheme to Gamma(R) (lattice_quant.md §6 take-aways)",
+        }
+    }
+
+    fn points(&self, profile: Profile) -> Vec<Params> {
+        let (train, test) = match profile {
+            Profile::Smoke => (1 << 11, 1 << 13),
+            Profile::Quick => (1 << 14, 1 << 17),
+            Profile::Paper => (1 << 16, 1 << 20),
+        };
+        let mut pts: Vec<Params> = ["fixed-k4-table", "fixed-k4-tuned", "huffman-k4", "huffman-k8", "huffman-k8-best"]
+            .into_iter()
+            .map(|v| Params { variant: v.into(), beta: 0.0, train, test })
+            .collect();
+        for beta in [0.16, 0.2, 0.25, 0.3] {
+            pts.push(Params { variant: "eclq".into(), beta, train, test });
+        }
+        pts
+    }
+
+    fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
+        if p.variant == "eclq" { run_eclq(p, streams) } else { run_voronoi(p, streams) }
+    }
+
+    fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
+        let mut claims = Vec::new();
+        let mut table = Table::new(&[
+            "variant",
+            "beta",
+            "scales",
+            "index_bits",
+            "scale_bits",
+            "side_bits",
+            "rate",
+            "distortion",
+            "db_above_gamma",
+            "db_above_gamma_no_mmse",
+            "usage",
+        ]);
+        let (mut impl_r, mut impl_g, mut eclq_r, mut eclq_g) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut best = (f64::INFINITY, String::new(), 0.0);
+        let mut eclq_best = (f64::INFINITY, 0.0);
+        for (p, m) in records {
+            let g = gamma(m.rate())?;
+            let gap = db_above(m.distortion, g);
+            let gap_plain = db_above(m.distortion_plain, g);
+            let fmt = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ");
+            table.push(vec![
+                Cell::from(p.variant.as_str()),
+                Cell::from(p.beta),
+                Cell::from(fmt(&m.scales).as_str()),
+                Cell::from(m.index_bits),
+                Cell::from(m.scale_bits),
+                Cell::from(m.side_bits),
+                Cell::from(m.rate()),
+                Cell::from(m.distortion),
+                Cell::from(gap),
+                Cell::from(gap_plain),
+                Cell::from(fmt(&m.usage).as_str()),
+            ])?;
+            if p.variant == "eclq" {
+                eclq_r.push(m.rate());
+                eclq_g.push(gap);
+                if (3.5..=5.0).contains(&m.rate()) && gap < eclq_best.0 {
+                    eclq_best = (gap, m.rate());
+                }
+            } else {
+                impl_r.push(m.rate());
+                impl_g.push(gap);
+                if gap < best.0 {
+                    best = (gap, p.variant.clone(), m.rate());
+                }
+            }
+            if p.variant == "fixed-k4-table" {
+                let nominal = db_above(m.distortion_plain, gamma(m.index_bits + m.scale_bits)?);
+                claims.push(
+                    Claim::close(
+                        "reproduces-section-6",
+                        "E8, q = 16, the four scales of lattice_quant.md §6, no MMSE, nominal rate 4.25: 2.33 dB above Gamma",
+                        2.33,
+                        nominal,
+                        0.1,
+                    )
+                    .with_note("§6 is an independent pure-Python reproduction (60k blocks); tolerance 0.1 dB for both Monte-Carlo errors"),
+                );
+            }
+        }
+        let find = |v: &str| records.iter().find(|(p, _)| p.variant == v).map(|(_, m)| m);
+        if let (Some(fixed), Some(coded)) = (find("fixed-k4-tuned"), find("huffman-k4")) {
+            let saved =
+                db_above(fixed.distortion, gamma(fixed.rate())?) - db_above(coded.distortion, gamma(coded.rate())?);
+            claims.push(
+                Claim::at_least(
+                    "entropy-coded-index-helps",
+                    "Huffman-coding the scale index (k = 4) moves the scheme closer to Gamma than the fixed 2-bit index",
+                    0.0,
+                    saved,
+                )
+                .with_note(format!(
+                    "dB saved; index {:.3} vs {:.3} bits per entry; lattice_quant.md §6 expects ~0.3-0.4 dB from H = 1.3-1.6 bits per block",
+                    coded.scale_bits, fixed.scale_bits
+                )),
+            );
+        }
+        claims.push(
+            Claim::at_most("gap-target-1.5db", "an implemented scheme near 4 bits per entry comes within 1.5 dB of Gamma(R)", 1.5, best.0)
+                .with_note(format!(
+                    "best implemented: {} at R = {:.4} bits per entry ({:.2} dB); the entropy-coded E8 lattice reaches {:.2} dB at R = {:.3} as an arithmetic-coding codelength (not implemented as a bitstream)",
+                    best.1, best.2, best.0, eclq_best.0, eclq_best.1
+                ))
+                .as_target(),
+        );
+        out.table("table", &table)?;
+        let rates: Vec<f64> = (0..=60).map(|i| 3.0 + 0.04 * i as f64).collect();
+        out.figure(
+            "gap",
+            &Figure::single(
+                "Gap to Gamma(R) near 4 bits per entry (n = 4096 side information included)",
+                Panel::Xy(XyPanel {
+                    title: "E8 Voronoi variants (q = 16) and the entropy-coded E8 lattice".into(),
+                    x: Axis::linear("R (bits per entry)"),
+                    y: Axis::linear("dB above Gamma(R)"),
+                    series: vec![
+                        Series::markers("Voronoi variants", impl_r, impl_g),
+                        Series::line_markers("entropy-coded E8 (codelength)", eclq_r, eclq_g).with_color(1),
+                        Series::dashed("target 1.5 dB", rates.clone(), vec![1.5; rates.len()]).with_color(2),
+                        Series::dashed(
+                            "E8 granular limit 0.65 dB below 1.53",
+                            rates.clone(),
+                            vec![1.533 - 0.654; rates.len()],
+                        )
+                        .with_color(3),
+                    ],
+                    legend: Legend::UpperRight,
+                }),
+            ),
+        )?;
+        Ok(claims)
+    }
+}
