@@ -5,6 +5,8 @@
 //!   Hadamard rotation) on a `4096 × 256` Gaussian matrix, elements =
 //!   matrix entries, on 1 and 2 threads; `memcpy` copies the same `f64`
 //!   matrix (the bandwidth limit of touching the data once).
+//!   `encode_eclq_4bit`, `decode_eclq_4bit`: the entropy-coded E8 lattice
+//!   at a nominal 4 bits per entry, same matrix.
 //! * `e8_blocks/*`: the E8 Voronoi encoder alone (first fit over four
 //!   scales, one thread) on the blocks `benches/reference/e8_encoder.py`
 //!   feeds numpy; the script reports the ratio.
@@ -17,9 +19,11 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::{Accum, Mat, Par};
+use infoflow_lattice_quant::entropy::EntropyCodedE8;
 use infoflow_lattice_quant::lattice::Gosset;
 use infoflow_lattice_quant::lut::{LutConfig, LutQuantizer};
 use infoflow_lattice_quant::matrix::{MatrixQuantizer, QuantizerConfig};
+use infoflow_lattice_quant::preprocess::Rotation;
 use infoflow_lattice_quant::voronoi::VoronoiCode;
 use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
@@ -36,6 +40,8 @@ fn encode_decode(c: &mut Criterion) {
     let a = gaussian_matrix(n, cols, &mut Streams::for_point(0, "bench", "encode").stream(0));
     let q = MatrixQuantizer::new(Gosset, QuantizerConfig::e8(16), n).expect("quantizer");
     let encoded = q.encode(a.as_ref()).expect("encode");
+    let eclq = EntropyCodedE8::for_rate(4.0, n, Rotation::Hadamard, 1).expect("quantizer");
+    let coded = eclq.encode(a.as_ref()).expect("encode");
     let mut g = c.benchmark_group("encode_decode");
     g.throughput(Throughput::Elements((n * cols) as u64));
     for threads in [1usize, 2] {
@@ -45,6 +51,12 @@ fn encode_decode(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("decode_e8_q16", threads), |b| {
             b.iter(|| p.install(|| q.decode(black_box(&encoded)).unwrap()))
+        });
+        g.bench_function(BenchmarkId::new("encode_eclq_4bit", threads), |b| {
+            b.iter(|| p.install(|| eclq.encode(black_box(a.as_ref())).unwrap()))
+        });
+        g.bench_function(BenchmarkId::new("decode_eclq_4bit", threads), |b| {
+            b.iter(|| p.install(|| eclq.decode(black_box(&coded)).unwrap()))
         });
     }
     let mut dst = Mat::<f64>::zeros(n, cols);

@@ -24,12 +24,14 @@
 //!   test blocks counted), scales tuned for the gap at the resulting rate;
 //! * `huffman-k8-best`: as `huffman-k8`, choosing per block the scale with
 //!   the smallest error instead of the first that fits;
-//! * `eclq-*`: the unshaped E8 lattice with its points entropy-coded under
-//!   the Gaussian model `p(λ) = φ(βλ) β⁸` (normalised exactly: E8 is
-//!   unimodular and self-dual, so `Σ_λ φ(βλ) β⁸ = 1` up to `e^{−4π²/β²}`);
-//!   the rate is the arithmetic-coding codelength `−log₂ p(λ)` plus 2 bits
-//!   per column. Not implemented as a bitstream here: a bound any
-//!   arithmetic coder meets, reported as the frontier of entropy coding.
+//! * `eclq`: the unshaped E8 lattice with its points range-coded under a
+//!   Gaussian model ([`infoflow_lattice_quant::entropy`]): real Gaussian
+//!   matrices `A`, `B` (`n = 4096`) are encoded, the rate is the measured
+//!   size of the encodings (streams, coder state, mean, norm and stream
+//!   length per column) and the distortion that of the product estimate.
+//!   High-resolution theory puts it `10 log₁₀(2πe G(E8)) = 0.88 dB` above
+//!   `Γ` at its nominal rate `h(N(0,1)) − log₂ β`, plus `6.02 dB` per bit of
+//!   overhead.
 //!
 //! Target (issue): at most 1.5 dB above `Γ(R)` with an implemented scheme.
 
@@ -38,11 +40,16 @@ use crate::lab::{
 };
 use anyhow::{Result, bail};
 use infoflow_lattice_quant::bounds::{db_above, gamma};
-use infoflow_lattice_quant::lattice::{Gosset, Lattice};
+use infoflow_lattice_quant::entropy::EntropyCodedE8;
+use infoflow_lattice_quant::lattice::Gosset;
+use infoflow_lattice_quant::preprocess::Rotation;
+use infoflow_lattice_quant::product::distortion;
 use infoflow_lattice_quant::voronoi::VoronoiCode;
+use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
+use std::f64::consts::{E, PI};
 
 /// The experiment.
 pub struct Gap;
@@ -51,14 +58,20 @@ pub struct Gap;
 const COLUMN: f64 = 4096.0;
 /// Nesting ratio of the Voronoi variants.
 const Q: u32 = 16;
+/// Rates counted as "near 4 bits per entry".
+const NEAR_4: std::ops::RangeInclusive<f64> = 3.5..=4.6;
+/// `G(E8) = 929/12960`.
+const G_E8: f64 = 929.0 / 12960.0;
 
 /// One variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// Variant name (see the module docs).
     pub variant: String,
-    /// Lattice scale `β` (`eclq` only).
-    pub beta: f64,
+    /// Nominal rate in bits per entry (`eclq` only).
+    pub nominal_rate: f64,
+    /// Columns of each operand (`eclq` only).
+    pub columns: usize,
     /// Training blocks.
     pub train: usize,
     /// Test blocks.
@@ -67,7 +80,7 @@ pub struct Params {
 
 impl Point for Params {
     fn key(&self) -> String {
-        if self.variant == "eclq" { format!("eclq,beta={}", self.beta) } else { self.variant.clone() }
+        if self.variant == "eclq" { format!("eclq,rate={}", self.nominal_rate) } else { self.variant.clone() }
     }
 }
 
@@ -280,34 +293,24 @@ fn run_voronoi(p: &Params, streams: &Streams) -> Result<Measured> {
 }
 
 fn run_eclq(p: &Params, streams: &Streams) -> Result<Measured> {
-    let (train, test) = (gaussian_blocks(p.train, streams, 0), gaussian_blocks(p.test, streams, 1));
-    let moments = |x: &[f64]| {
-        let mut t = vec![0.0; x.len()];
-        let scaled: Vec<f64> = x.iter().map(|v| v / p.beta).collect();
-        Gosset.closest_points(&scaled, &mut t);
-        let mut m = Moments { d: 0.0, gamma: 0.0, s: 0.0, counts: vec![] };
-        let mut bits = 0.0;
-        for (xb, tb) in x.chunks_exact(8).zip(t.chunks_exact(8)) {
-            let norm2: f64 = tb.iter().map(|v| v * v).sum();
-            // −log₂ (φ₈(βλ) β⁸) = 4 log₂(2π) + β²‖λ‖²/(2 ln 2) − 8 log₂ β.
-            bits += 4.0 * (2.0 * std::f64::consts::PI).log2()
-                + p.beta * p.beta * norm2 / (2.0 * std::f64::consts::LN_2)
-                - 8.0 * p.beta.log2();
-            let rec: Vec<f64> = tb.iter().map(|v| p.beta * v).collect();
-            m.accumulate(xb, &rec);
-        }
-        (m.finish(x.len()), bits / x.len() as f64)
-    };
-    let (trained, _) = moments(&train);
-    let (m, bits) = moments(&test);
-    let (distortion, distortion_plain) = product_distortion(&m, trained.alpha());
+    let n = COLUMN as usize;
+    let a = gaussian_matrix(n, p.columns, &mut streams.stream(0));
+    let b = gaussian_matrix(n, p.columns, &mut streams.stream(1));
+    let q = EntropyCodedE8::for_rate(p.nominal_rate, n, Rotation::Hadamard, 1)?;
+    let (ea, eb) = (q.encode(a.as_ref())?, q.encode(b.as_ref())?);
+    let entries = (n * 2 * p.columns) as f64;
+    let stream_bits: usize = ea.columns.iter().chain(&eb.columns).map(|c| 8 * c.bytes.len()).sum();
+    let total = (ea.bits() + eb.bits()) as f64;
+    let with_mmse = distortion(a.as_ref(), b.as_ref(), q.product(&ea, &eb)?.as_ref())?;
+    let plain = q.with_mmse(false);
+    let without = distortion(a.as_ref(), b.as_ref(), plain.product(&ea, &eb)?.as_ref())?;
     Ok(Measured {
-        scales: vec![],
-        index_bits: bits,
+        scales: vec![plain.beta()],
+        index_bits: stream_bits as f64 / entries,
         scale_bits: 0.0,
-        side_bits: (64.0 + 2.0) / COLUMN,
-        distortion,
-        distortion_plain,
+        side_bits: (total - stream_bits as f64) / entries,
+        distortion: with_mmse,
+        distortion_plain: without,
         usage: vec![],
     })
 }
@@ -319,7 +322,7 @@ impl Experiment for Gap {
     fn meta(&self) -> Meta {
         Meta {
             id: "lattice-quant.gap",
-            title: "Closing the gap to Gamma(R) near 4 bits: tuned scales, entropy-coded scale indices, best-scale choice, entropy-coded E8",
+            title: "Closing the gap to Gamma(R) near 4 bits: tuned scales, entropy-coded scale indices, best-scale choice, the entropy-coded E8 lattice",
             paper: "2410.13780",
             figure: "the distance of the practical E8 scheme to Gamma(R) (lattice_quant.md §6 take-aways)",
         }
@@ -333,10 +336,15 @@ impl Experiment for Gap {
         };
         let mut pts: Vec<Params> = ["fixed-k4-table", "fixed-k4-tuned", "huffman-k4", "huffman-k8", "huffman-k8-best"]
             .into_iter()
-            .map(|v| Params { variant: v.into(), beta: 0.0, train, test })
+            .map(|v| Params { variant: v.into(), nominal_rate: 0.0, columns: 0, train, test })
             .collect();
-        for beta in [0.16, 0.2, 0.25, 0.3] {
-            pts.push(Params { variant: "eclq".into(), beta, train, test });
+        let columns = match profile {
+            Profile::Smoke => 64,
+            Profile::Quick => 256,
+            Profile::Paper => 1024,
+        };
+        for nominal_rate in [3.5, 3.75, 4.0, 4.25, 4.5] {
+            pts.push(Params { variant: "eclq".into(), nominal_rate, columns, train: 0, test: 0 });
         }
         pts
     }
@@ -349,7 +357,7 @@ impl Experiment for Gap {
         let mut claims = Vec::new();
         let mut table = Table::new(&[
             "variant",
-            "beta",
+            "nominal_rate",
             "scales",
             "index_bits",
             "scale_bits",
@@ -361,7 +369,7 @@ impl Experiment for Gap {
             "usage",
         ]);
         let (mut impl_r, mut impl_g, mut eclq_r, mut eclq_g) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut best = (f64::INFINITY, String::new(), 0.0);
+        let mut voronoi_best = (f64::INFINITY, String::new(), 0.0);
         let mut eclq_best = (f64::INFINITY, 0.0);
         for (p, m) in records {
             let g = gamma(m.rate())?;
@@ -370,7 +378,7 @@ impl Experiment for Gap {
             let fmt = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ");
             table.push(vec![
                 Cell::from(p.variant.as_str()),
-                Cell::from(p.beta),
+                Cell::from(p.nominal_rate),
                 Cell::from(fmt(&m.scales).as_str()),
                 Cell::from(m.index_bits),
                 Cell::from(m.scale_bits),
@@ -384,14 +392,33 @@ impl Experiment for Gap {
             if p.variant == "eclq" {
                 eclq_r.push(m.rate());
                 eclq_g.push(gap);
-                if (3.5..=5.0).contains(&m.rate()) && gap < eclq_best.0 {
+                if NEAR_4.contains(&m.rate()) && gap < eclq_best.0 {
                     eclq_best = (gap, m.rate());
+                }
+                if p.nominal_rate == 4.0 {
+                    let predicted = 10.0 * (2.0 * PI * E * G_E8).log10() + 20.0 * 2f64.log10() * (m.rate() - 4.0);
+                    claims.push(
+                        Claim::close(
+                            "eclq-meets-high-resolution-theory",
+                            "entropy-coded E8 at nominal 4 bits: gap = 10 log10(2 pi e G(E8)) + 6.02 dB per bit of measured overhead",
+                            predicted,
+                            gap,
+                            0.3,
+                        )
+                        .with_note(format!(
+                            "measured rate {:.4} bits per entry (stream {:.4}, side information {:.4}); tolerance: the sampling error of D over {} product entries plus higher-order terms",
+                            m.rate(),
+                            m.index_bits,
+                            m.side_bits,
+                            p.columns * p.columns
+                        )),
+                    );
                 }
             } else {
                 impl_r.push(m.rate());
                 impl_g.push(gap);
-                if gap < best.0 {
-                    best = (gap, p.variant.clone(), m.rate());
+                if gap < voronoi_best.0 {
+                    voronoi_best = (gap, p.variant.clone(), m.rate());
                 }
             }
             if p.variant == "fixed-k4-table" {
@@ -426,12 +453,17 @@ impl Experiment for Gap {
             );
         }
         claims.push(
-            Claim::at_most("gap-target-1.5db", "an implemented scheme near 4 bits per entry comes within 1.5 dB of Gamma(R)", 1.5, best.0)
-                .with_note(format!(
-                    "best implemented: {} at R = {:.4} bits per entry ({:.2} dB); the entropy-coded E8 lattice reaches {:.2} dB at R = {:.3} as an arithmetic-coding codelength (not implemented as a bitstream)",
-                    best.1, best.2, best.0, eclq_best.0, eclq_best.1
-                ))
-                .as_target(),
+            Claim::at_most(
+                "gap-target-1.5db",
+                "an implemented scheme at 3.5 to 4.6 bits per entry (all side information counted) comes within 1.5 dB of Gamma(R)",
+                1.5,
+                eclq_best.0.min(voronoi_best.0),
+            )
+            .with_note(format!(
+                "entropy-coded E8 (measured bitstreams): {:.2} dB at R = {:.3}; best fixed-rate Voronoi variant: {} at R = {:.4} ({:.2} dB)",
+                eclq_best.0, eclq_best.1, voronoi_best.1, voronoi_best.2, voronoi_best.0
+            ))
+            .as_target(),
         );
         out.table("table", &table)?;
         let rates: Vec<f64> = (0..=60).map(|i| 3.0 + 0.04 * i as f64).collect();
@@ -445,7 +477,7 @@ impl Experiment for Gap {
                     y: Axis::linear("dB above Gamma(R)"),
                     series: vec![
                         Series::markers("Voronoi variants", impl_r, impl_g),
-                        Series::line_markers("entropy-coded E8 (codelength)", eclq_r, eclq_g).with_color(1),
+                        Series::line_markers("entropy-coded E8 (measured bitstreams)", eclq_r, eclq_g).with_color(1),
                         Series::dashed("target 1.5 dB", rates.clone(), vec![1.5; rates.len()]).with_color(2),
                         Series::dashed(
                             "E8 granular limit 0.65 dB below 1.53",
