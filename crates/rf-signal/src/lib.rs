@@ -16,7 +16,11 @@
 
 pub mod constellation;
 pub mod error;
+pub mod interference;
+pub mod metrics;
+pub mod mixture;
 pub mod modem;
 pub mod pulse;
+pub mod separator;
 
 pub use error::{Error, Result};
