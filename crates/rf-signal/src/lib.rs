@@ -17,6 +17,7 @@
 pub mod constellation;
 pub mod error;
 pub mod interference;
+pub mod io;
 pub mod metrics;
 pub mod mixture;
 pub mod modem;

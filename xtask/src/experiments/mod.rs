@@ -8,6 +8,7 @@ use crate::lab::DynExperiment;
 pub mod lattice_quant;
 pub mod numerics;
 pub mod particles;
+pub mod rf_signal;
 
 /// Every experiment, in the order the report shows them.
 pub fn registry() -> Vec<Box<dyn DynExperiment>> {
@@ -27,6 +28,8 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(lattice_quant::rate_distortion::RateDistortion),
         Box::new(lattice_quant::universal::Universal),
         Box::new(lattice_quant::gap::Gap),
+        Box::new(rf_signal::awgn::Awgn),
+        Box::new(rf_signal::baselines::Baselines),
     ]
 }
 

@@ -1,0 +1,277 @@
+//! Reading the challenge's files and writing submissions: NumPy `.npy`
+//! arrays (format versions 1–3, C order).
+//!
+//! * [`read_complex`]: complex arrays (`<c8` complex64 as the challenge
+//!   ships its mixtures, `<c16`, either byte order), e.g.
+//!   `TestSet1Mixture_testmixture_QPSK_CommSignal2.npy` (1100 × 40960).
+//! * [`read_strings`]: fixed-width unicode arrays (`<U…`), the metadata
+//!   files (1100 × 5: κ, target SINR, actual SINR, SOI, interference).
+//! * [`write_complex64`], [`write_bits`]: submission files (`<c8` and
+//!   `|u1`), written atomically (a temporary file renamed into place).
+//!
+//! A file that is truncated, has a malformed header, an unsupported dtype
+//! or Fortran order is an [`Error::File`] naming the file and the problem.
+
+use crate::error::{Error, Result};
+use infoflow_numerics::signal::C64;
+use std::io::Write;
+use std::path::Path;
+
+/// An array read from a `.npy` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array<T> {
+    /// The shape (C order: the last index varies fastest).
+    pub shape: Vec<usize>,
+    /// The elements in C order.
+    pub data: Vec<T>,
+}
+
+impl<T: Clone> Array<T> {
+    /// Row `i` of a two-dimensional array.
+    pub fn row(&self, i: usize) -> Option<&[T]> {
+        match self.shape[..] {
+            [rows, cols] if i < rows => Some(&self.data[i * cols..(i + 1) * cols]),
+            _ => None,
+        }
+    }
+}
+
+struct Header {
+    descr: String,
+    shape: Vec<usize>,
+    offset: usize,
+}
+
+fn file_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::File { path: path.display().to_string(), reason: reason.into() }
+}
+
+fn parse_header(path: &Path, bytes: &[u8]) -> Result<Header> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(file_error(path, "not a .npy file (bad magic)"));
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        v => return Err(file_error(path, format!("unsupported .npy format version {v}"))),
+    };
+    let text = bytes
+        .get(start..start + len)
+        .ok_or_else(|| file_error(path, "truncated header"))
+        .and_then(|h| std::str::from_utf8(h).map_err(|_| file_error(path, "the header is not text")))?;
+    let field = |key: &str| -> Result<&str> {
+        let at =
+            text.find(&format!("'{key}':")).ok_or_else(|| file_error(path, format!("the header lacks '{key}'")))?;
+        Ok(text[at + key.len() + 3..].trim_start())
+    };
+    let descr = field("descr")?;
+    let descr = descr
+        .strip_prefix('\'')
+        .and_then(|d| d.split('\'').next())
+        .ok_or_else(|| file_error(path, "malformed 'descr'"))?
+        .to_string();
+    if field("fortran_order")?.starts_with("True") {
+        return Err(file_error(path, "Fortran-order arrays are not supported; save with C order"));
+    }
+    let shape = field("shape")?;
+    let inner = shape
+        .strip_prefix('(')
+        .and_then(|s| s.split(')').next())
+        .ok_or_else(|| file_error(path, "malformed 'shape'"))?;
+    let shape = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<usize>().map_err(|_| file_error(path, format!("malformed shape entry {s:?}"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Header { descr, shape, offset: start + len })
+}
+
+fn body<'a>(path: &Path, bytes: &'a [u8], h: &Header, item: usize) -> Result<&'a [u8]> {
+    let count = h.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let need = count.and_then(|c| c.checked_mul(item)).ok_or_else(|| file_error(path, "the shape overflows"))?;
+    let data = &bytes[h.offset..];
+    if data.len() < need {
+        return Err(file_error(path, format!("truncated: {} data bytes, the header promises {need}", data.len())));
+    }
+    if data.len() > need {
+        return Err(file_error(path, format!("{} bytes after the array", data.len() - need)));
+    }
+    Ok(data)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| file_error(path, e.to_string()))
+}
+
+/// Reads a complex array (`c8` or `c16`, little- or big-endian).
+pub fn read_complex(path: impl AsRef<Path>) -> Result<Array<C64>> {
+    let path = path.as_ref();
+    let bytes = read(path)?;
+    let h = parse_header(path, &bytes)?;
+    let (little, width) = match h.descr.as_str() {
+        "<c8" => (true, 8),
+        ">c8" => (false, 8),
+        "<c16" => (true, 16),
+        ">c16" => (false, 16),
+        d => return Err(file_error(path, format!("dtype {d:?} is not complex64 or complex128"))),
+    };
+    let data = body(path, &bytes, &h, width)?;
+    let half = width / 2;
+    let value = |b: &[u8]| -> f64 {
+        if half == 4 {
+            let a: [u8; 4] = b.try_into().expect("4 bytes");
+            (if little { f32::from_le_bytes(a) } else { f32::from_be_bytes(a) }) as f64
+        } else {
+            let a: [u8; 8] = b.try_into().expect("8 bytes");
+            if little { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) }
+        }
+    };
+    let data = data.chunks_exact(width).map(|c| C64::new(value(&c[..half]), value(&c[half..]))).collect();
+    Ok(Array { shape: h.shape, data })
+}
+
+/// Reads a fixed-width unicode array (`<U…`/`>U…`), trailing NULs removed.
+pub fn read_strings(path: impl AsRef<Path>) -> Result<Array<String>> {
+    let path = path.as_ref();
+    let bytes = read(path)?;
+    let h = parse_header(path, &bytes)?;
+    let (little, chars) = match h.descr.split_at(h.descr.len().min(2)) {
+        ("<U", n) => (true, n),
+        (">U", n) => (false, n),
+        _ => return Err(file_error(path, format!("dtype {:?} is not a unicode string", h.descr))),
+    };
+    let chars: usize = chars.parse().map_err(|_| file_error(path, "malformed string width"))?;
+    let data = body(path, &bytes, &h, 4 * chars)?;
+    let strings = data
+        .chunks_exact(4 * chars.max(1))
+        .map(|c| {
+            c.chunks_exact(4)
+                .map(|b| {
+                    let a: [u8; 4] = b.try_into().expect("4 bytes");
+                    if little { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
+                })
+                .take_while(|&u| u != 0)
+                .map(|u| char::from_u32(u).ok_or_else(|| file_error(path, format!("invalid character {u:#x}"))))
+                .collect::<Result<String>>()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Array { shape: h.shape, data: strings })
+}
+
+fn write(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| file_error(path, "not a file path"))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(b"\x93NUMPY\x01\x00")?;
+        f.write_all(&(header.len() as u16).to_le_bytes())?;
+        f.write_all(header.as_bytes())?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        file_error(path, e.to_string())
+    })
+}
+
+fn check_shape(path: &Path, shape: &[usize], len: usize) -> Result<()> {
+    if shape.iter().product::<usize>() != len || shape.is_empty() {
+        return Err(file_error(path, format!("shape {shape:?} does not hold {len} elements")));
+    }
+    Ok(())
+}
+
+/// Writes `data` as a complex64 array of `shape`, atomically.
+pub fn write_complex64(path: impl AsRef<Path>, shape: &[usize], data: &[C64]) -> Result<()> {
+    let path = path.as_ref();
+    check_shape(path, shape, data.len())?;
+    if data.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+        return Err(Error::NonFinite { context: "array to write" });
+    }
+    let bytes: Vec<u8> =
+        data.iter().flat_map(|z| (z.re as f32).to_le_bytes().into_iter().chain((z.im as f32).to_le_bytes())).collect();
+    write(path, "<c8", shape, &bytes)
+}
+
+/// Writes bits (0 or 1) as a `uint8` array of `shape`, atomically.
+pub fn write_bits(path: impl AsRef<Path>, shape: &[usize], bits: &[u8]) -> Result<()> {
+    let path = path.as_ref();
+    check_shape(path, shape, bits.len())?;
+    if bits.iter().any(|&b| b > 1) {
+        return Err(Error::invalid("bit", "> 1", "bits are 0 or 1"));
+    }
+    write(path, "|u1", shape, bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_round_trip_and_numpy_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("mix.npy");
+        let data: Vec<C64> = (0..6).map(|i| C64::new(i as f64 * 0.5, -(i as f64))).collect();
+        write_complex64(&p, &[2, 3], &data).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        // numpy's layout: magic, version 1.0, header padded to a multiple of 64.
+        assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+        assert_eq!((bytes.len() - 48) % 64, 0);
+        let a = read_complex(&p).unwrap();
+        assert_eq!(a.shape, vec![2, 3]);
+        assert_eq!(a.data, data);
+        assert_eq!(a.row(1).unwrap(), &data[3..]);
+        assert!(a.row(2).is_none());
+        // Truncated, trailing bytes, wrong dtype, Fortran order, garbage.
+        std::fs::write(dir.path().join("cut.npy"), &bytes[..bytes.len() - 3]).unwrap();
+        assert!(matches!(read_complex(dir.path().join("cut.npy")), Err(Error::File { .. })));
+        let mut extra = bytes.clone();
+        extra.push(0);
+        std::fs::write(dir.path().join("extra.npy"), &extra).unwrap();
+        assert!(read_complex(dir.path().join("extra.npy")).is_err());
+        let text = String::from_utf8_lossy(&bytes).replace("<c8", "<f8");
+        std::fs::write(dir.path().join("f8.npy"), text.as_bytes()).unwrap();
+        assert!(read_complex(dir.path().join("f8.npy")).is_err());
+        let fortran = String::from_utf8_lossy(&bytes[..64]).replace("False", "True ");
+        let mut f = fortran.into_bytes();
+        f.extend_from_slice(&bytes[64..]);
+        std::fs::write(dir.path().join("fortran.npy"), &f).unwrap();
+        assert!(read_complex(dir.path().join("fortran.npy")).is_err());
+        std::fs::write(dir.path().join("junk.npy"), b"hello").unwrap();
+        assert!(read_complex(dir.path().join("junk.npy")).is_err());
+        assert!(read_complex(dir.path().join("missing.npy")).is_err());
+        assert!(write_complex64(&p, &[4], &data).is_err());
+    }
+
+    #[test]
+    fn strings_and_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        // A '<U8' array of two strings, as numpy writes metadata.
+        let mut body = Vec::new();
+        for s in ["-12.0", "QPSK"] {
+            let mut chars: Vec<u32> = s.chars().map(|c| c as u32).collect();
+            chars.resize(8, 0);
+            chars.iter().for_each(|c| body.extend_from_slice(&c.to_le_bytes()));
+        }
+        let p = dir.path().join("meta.npy");
+        write(&p, "<U8", &[2], &body).unwrap();
+        let a = read_strings(&p).unwrap();
+        assert_eq!(a.data, vec!["-12.0".to_string(), "QPSK".to_string()]);
+        assert!(read_complex(&p).is_err());
+        let b = dir.path().join("bits.npy");
+        write_bits(&b, &[1, 4], &[0, 1, 1, 0]).unwrap();
+        assert!(std::fs::read(&b).unwrap().ends_with(&[0, 1, 1, 0]));
+        assert!(write_bits(&b, &[1, 2], &[0, 2]).is_err());
+    }
+}
