@@ -47,6 +47,20 @@ fn ensure_finite_c(context: &'static str, x: &[C64]) -> Result<()> {
     if x.iter().all(|z| z.re.is_finite() && z.im.is_finite()) { Ok(()) } else { Err(Error::NonFinite { context }) }
 }
 
+/// The samples as interleaved `[re₀, im₀, re₁, im₁, …]` (a view, no copy):
+/// lets hot loops run over plain `f64` lanes.
+pub fn as_interleaved(x: &[C64]) -> &[f64] {
+    // SAFETY: `Complex<f64>` is `#[repr(C)]` with fields `re, im`, so a slice
+    // of `n` of them is `2n` contiguous, aligned `f64`s.
+    unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<f64>(), 2 * x.len()) }
+}
+
+/// Mutable [`as_interleaved`].
+pub fn as_interleaved_mut(x: &mut [C64]) -> &mut [f64] {
+    // SAFETY: as in `as_interleaved`; the borrow is exclusive.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<f64>(), 2 * x.len()) }
+}
+
 /// Energy `Σ |x_k|²`.
 pub fn energy(x: &[C64]) -> f64 {
     x.iter().map(|z| z.norm_sqr()).sum()
@@ -468,5 +482,13 @@ mod tests {
             let ba = convolve(&b, &a).unwrap();
             prop_assert!(max_err(&ab, &ba) < 1e-10);
         }
+    }
+
+    #[test]
+    fn interleaved_views() {
+        let mut x = vec![C64::new(1.0, 2.0), C64::new(3.0, 4.0)];
+        assert_eq!(as_interleaved(&x), &[1.0, 2.0, 3.0, 4.0]);
+        as_interleaved_mut(&mut x)[3] = 9.0;
+        assert_eq!(x[1], C64::new(3.0, 9.0));
     }
 }

@@ -46,13 +46,27 @@ pub trait Modem: Send + Sync + core::fmt::Debug {
         self.symbols_per_frame() * self.constellation().bits_per_symbol()
     }
 
-    /// The frame carrying `bits` (`bits_per_frame` values in {0, 1}).
-    fn modulate(&self, bits: &[u8]) -> Result<Vec<C64>> {
+    /// Writes the frame carrying `bits` (`bits_per_frame` values in {0, 1})
+    /// into `frame`. The modems override it with paths that map bits
+    /// straight into the frame.
+    fn modulate_into(&self, bits: &[u8], frame: &mut [C64]) -> Result<()> {
         check_len("bits to modulate", bits.len(), self.bits_per_frame())?;
         let mut symbols = vec![C64::new(0.0, 0.0); self.symbols_per_frame()];
         self.constellation().map(bits, &mut symbols)?;
+        self.modulate_symbols(&symbols, frame)
+    }
+
+    /// Hard-decision bits of `frame` into `bits` (cleared first). The
+    /// modems override it with paths that decide without storing symbols.
+    fn demodulate_into(&self, frame: &[C64], bits: &mut Vec<u8>) -> Result<()> {
+        let symbols = self.symbols(frame)?;
+        self.constellation().hard_bits(&symbols, bits)
+    }
+
+    /// The frame carrying `bits` (`bits_per_frame` values in {0, 1}).
+    fn modulate(&self, bits: &[u8]) -> Result<Vec<C64>> {
         let mut frame = vec![C64::new(0.0, 0.0); self.frame_len()];
-        self.modulate_symbols(&symbols, &mut frame)?;
+        self.modulate_into(bits, &mut frame)?;
         Ok(frame)
     }
 
@@ -68,7 +82,7 @@ pub trait Modem: Send + Sync + core::fmt::Debug {
     /// Hard-decision bits of `frame`.
     fn demodulate(&self, frame: &[C64]) -> Result<Vec<u8>> {
         let mut bits = Vec::with_capacity(self.bits_per_frame());
-        self.constellation().hard_bits(&self.symbols(frame)?, &mut bits)?;
+        self.demodulate_into(frame, &mut bits)?;
         Ok(bits)
     }
 
@@ -79,6 +93,15 @@ pub trait Modem: Send + Sync + core::fmt::Debug {
         self.constellation().llrs(&self.symbols(frame)?, self.symbol_noise_var(sample_noise_var), &mut llrs)?;
         Ok(llrs)
     }
+}
+
+/// Checks a frame's bits: the length, and every value 0 or 1.
+pub(crate) fn check_bits(bits: &[u8], expected: usize) -> Result<()> {
+    check_len("bits to modulate", bits.len(), expected)?;
+    if bits.iter().fold(0u8, |acc, &b| acc | b) > 1 {
+        return Err(crate::error::Error::invalid("bit", "> 1", "bits are 0 or 1"));
+    }
+    Ok(())
 }
 
 /// `n` iid uniform bits.

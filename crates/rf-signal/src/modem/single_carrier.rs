@@ -1,10 +1,10 @@
 //! Single-carrier linear modulation with a root-raised-cosine pulse.
 
-use super::Modem;
+use super::{Modem, check_bits};
 use crate::constellation::Constellation;
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, Result, check_finite, check_len};
 use crate::pulse::root_raised_cosine;
-use infoflow_numerics::signal::C64;
+use infoflow_numerics::signal::{C64, as_interleaved, as_interleaved_mut};
 
 /// `s[n] = g Σ_k a_k h[n − (sps·k + o) + L]`: symbol `k` centred at sample
 /// `sps·k + o` (`o = ⌊sps/2⌋`), `h` the unit-energy RRC of
@@ -24,7 +24,151 @@ pub struct SingleCarrier {
     span: usize,
     symbols: usize,
     taps: Vec<f64>,
+    /// The taps duplicated per lane, `[h₀, h₀, h₁, h₁, …]`, for loops over
+    /// interleaved samples.
+    taps2: Vec<f64>,
     gain: f64,
+    /// The lookup-table modulator of binary-per-axis constellations.
+    lut: Option<Lut>,
+}
+
+/// `Σ_m h_m y_m` over interleaved samples `y` and duplicated taps `h`
+/// (equal lengths, even). The products accumulate in 32 lanes (re and im in
+/// alternate lanes), the lanes are summed by a fixed tree (lane `l` takes
+/// lane `l + 16`, then `l + 8`, `l + 4`, `l + 2`) and the remainder is added
+/// last. The AVX2 and AVX-512 kernels perform exactly these operations
+/// (multiply, then add; no fused multiply-add), so every CPU gives the same
+/// bits.
+fn matched_dot(y: &[f64], h: &[f64]) -> C64 {
+    let mut acc = [0.0f64; LANES];
+    let (yc, hc) = (y.chunks_exact(LANES), h.chunks_exact(LANES));
+    let (yr, hr) = (yc.remainder(), hc.remainder());
+    for (a, b) in yc.zip(hc) {
+        for l in 0..LANES {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let mut half = LANES / 2;
+    while half >= 2 {
+        for l in 0..half {
+            acc[l] += acc[l + half];
+        }
+        half /= 2;
+    }
+    add_remainder(acc[0], acc[1], yr, hr)
+}
+
+/// Accumulator lanes of the matched filter's dot products.
+const LANES: usize = 32;
+
+/// The tree's result plus the products past the last whole chunk, in order.
+#[inline(always)]
+fn add_remainder(mut re: f64, mut im: f64, yr: &[f64], hr: &[f64]) -> C64 {
+    for (a, b) in yr.chunks_exact(2).zip(hr.chunks_exact(2)) {
+        re += a[0] * b[0];
+        im += a[1] * b[1];
+    }
+    C64::new(re, im)
+}
+
+/// [`matched_dot`] with AVX2 registers: eight 4-lane accumulators.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn matched_dot_avx2(y: &[f64], h: &[f64]) -> C64 {
+    use std::arch::x86_64::*;
+    let chunks = y.len().min(h.len()) / LANES;
+    let (yp, hp) = (y.as_ptr(), h.as_ptr());
+    let mut acc = [_mm256_setzero_pd(); LANES / 4];
+    for c in 0..chunks {
+        for (q, a) in acc.iter_mut().enumerate() {
+            let at = LANES * c + 4 * q;
+            // SAFETY: at + 3 < LANES·chunks ≤ the length of both slices.
+            let (yv, hv) = unsafe { (_mm256_loadu_pd(yp.add(at)), _mm256_loadu_pd(hp.add(at))) };
+            *a = _mm256_add_pd(*a, _mm256_mul_pd(yv, hv));
+        }
+    }
+    // Register q holds lanes 4q..4q+3: folding by 16, 8 and 4 lanes pairs registers.
+    let s16: [__m256d; 4] = std::array::from_fn(|q| _mm256_add_pd(acc[q], acc[q + 4]));
+    let s8 = [_mm256_add_pd(s16[0], s16[2]), _mm256_add_pd(s16[1], s16[3])];
+    let s4 = _mm256_add_pd(s8[0], s8[1]);
+    let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    let mut out = [0.0f64; 2];
+    // SAFETY: `out` holds two lanes.
+    unsafe { _mm_storeu_pd(out.as_mut_ptr(), s2) };
+    add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
+}
+
+/// [`matched_dot`] with AVX-512 registers: four 8-lane accumulators.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
+    use std::arch::x86_64::*;
+    let chunks = y.len().min(h.len()) / LANES;
+    let (yp, hp) = (y.as_ptr(), h.as_ptr());
+    let mut acc = [_mm512_setzero_pd(); LANES / 8];
+    for c in 0..chunks {
+        for (q, a) in acc.iter_mut().enumerate() {
+            let at = LANES * c + 8 * q;
+            // SAFETY: at + 7 < LANES·chunks ≤ the length of both slices.
+            let (yv, hv) = unsafe { (_mm512_loadu_pd(yp.add(at)), _mm512_loadu_pd(hp.add(at))) };
+            *a = _mm512_add_pd(*a, _mm512_mul_pd(yv, hv));
+        }
+    }
+    // Register q holds lanes 8q..8q+7.
+    let s16 = [_mm512_add_pd(acc[0], acc[2]), _mm512_add_pd(acc[1], acc[3])];
+    let s8 = _mm512_add_pd(s16[0], s16[1]);
+    let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+    let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    let mut out = [0.0f64; 2];
+    // SAFETY: `out` holds two lanes.
+    unsafe { _mm_storeu_pd(out.as_mut_ptr(), s2) };
+    add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
+}
+
+/// The matched filter at every symbol instant `sps·k + sps/2`, divided by
+/// `gain`: `y` the interleaved frame, `taps2` the duplicated taps.
+fn matched_filter(y: &[f64], taps2: &[f64], sps: usize, gain: f64, symbols: &mut [C64]) {
+    #[cfg(target_arch = "x86_64")]
+    let (avx512, avx2) = (std::arch::is_x86_feature_detected!("avx512f"), std::arch::is_x86_feature_detected!("avx2"));
+    let (n, taps, half) = ((y.len() / 2) as isize, (taps2.len() / 2) as isize, (taps2.len() / 4) as isize);
+    for (k, s) in symbols.iter_mut().enumerate() {
+        let start = (sps * k + sps / 2) as isize - half;
+        let (lo, hi) = ((-start).max(0) as usize, (n - start).min(taps) as usize);
+        let at = 2 * (start + lo as isize) as usize;
+        let (seg, h) = (&y[at..at + 2 * (hi - lo)], &taps2[2 * lo..2 * hi]);
+        #[cfg(target_arch = "x86_64")]
+        let z = if avx512 {
+            // SAFETY: AVX-512F is available (checked above).
+            unsafe { matched_dot_avx512(seg, h) }
+        } else if avx2 {
+            // SAFETY: AVX2 is available (checked above).
+            unsafe { matched_dot_avx2(seg, h) }
+        } else {
+            matched_dot(seg, h)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let z = matched_dot(seg, h);
+        *s = z / gain;
+    }
+}
+
+/// Output sample `n = sps·j + r` depends on the symbols `k = j − i`,
+/// `i ∈ [i_lo, i_lo + W)`; for BPSK and QPSK each axis of the output is a
+/// signed sum of taps chosen by the `W` sign bits of that axis, so
+/// `table[w·sps + r]` holds all of them (the `sps` outputs of one window
+/// contiguous) and the modulator is two lookups per sample, no
+/// multiplications.
+#[derive(Clone, Debug)]
+struct Lut {
+    i_lo: isize,
+    width: usize,
+    table: Vec<f64>,
 }
 
 impl SingleCarrier {
@@ -35,7 +179,102 @@ impl SingleCarrier {
             return Err(Error::invalid("symbols", symbols, "a frame has at least one symbol"));
         }
         let taps = root_raised_cosine(sps, rolloff, span)?;
-        Ok(Self { constellation, sps, rolloff, span, symbols, taps, gain: (sps as f64).sqrt() })
+        let taps2 = taps.iter().flat_map(|&h| [h, h]).collect();
+        let mut m = Self { constellation, sps, rolloff, span, symbols, taps, taps2, gain: (sps as f64).sqrt(), lut: None };
+        m.lut = m.build_lut();
+        Ok(m)
+    }
+
+    /// The lookup table for BPSK and QPSK when it is small (at most 12
+    /// symbols per output sample, 2²⁰ entries).
+    fn build_lut(&self) -> Option<Lut> {
+        let level = match self.constellation {
+            Constellation::Bpsk => 1.0,
+            Constellation::Qpsk => 0.5f64.sqrt(),
+            Constellation::Qam16 => return None,
+        };
+        let (sps, o, l) = (self.sps as isize, (self.sps / 2) as isize, (self.taps.len() / 2) as isize);
+        // h index of symbol offset i at phase r: sps·i + r − o + L ∈ [0, 2L].
+        let i_lo = (0..sps).map(|r| (o - l - r).div_euclid(sps) + ((o - l - r).rem_euclid(sps) != 0) as isize).min()?;
+        let i_hi = (0..sps).map(|r| (l + o - r).div_euclid(sps)).max()?;
+        let width = (i_hi - i_lo + 1) as usize;
+        if width > 12 || self.sps << width > 1 << 20 {
+            return None;
+        }
+        let mut table = vec![0.0; self.sps << width];
+        for r in 0..sps {
+            for w in 0..1usize << width {
+                let row = &mut table[w * self.sps + r as usize];
+                for b in 0..width {
+                    let m = sps * (i_lo + b as isize) + r - o + l;
+                    if let Some(&h) = usize::try_from(m).ok().and_then(|m| self.taps.get(m)) {
+                        let sign = if (w >> b) & 1 == 1 { -1.0 } else { 1.0 };
+                        *row += sign * h * level * self.gain;
+                    }
+                }
+            }
+        }
+        Some(Lut { i_lo, width, table })
+    }
+
+    /// `out[n] = g Σ_k a_k h[n − sps·k − o + L]` summed directly (frame edges).
+    fn direct_sample(&self, n: usize, symbol: impl Fn(usize) -> C64) -> C64 {
+        let (o, l) = (self.sps / 2, self.taps.len() / 2);
+        // Symbols whose pulse covers n: |n − (sps·k + o)| ≤ L.
+        let k_lo = n.saturating_sub(l + o) / self.sps;
+        let k_hi = ((n + l) / self.sps + 1).min(self.symbols);
+        (k_lo..k_hi)
+            .filter_map(|k| {
+                let m = (n + l).checked_sub(self.sps * k + o)?;
+                self.taps.get(m).map(|&h| symbol(k) * (h * self.gain))
+            })
+            .sum()
+    }
+
+    /// The lookup-table modulator (see [`Lut`]).
+    fn modulate_lut(&self, lut: &Lut, bits: &[u8], frame: &mut [C64]) {
+        let bps = self.constellation.bits_per_symbol();
+        let table = self.constellation.points();
+        let symbol = |k: usize| {
+            let v = bits[bps * k..bps * k + bps].iter().fold(0usize, |acc, &b| (acc << 1) | b as usize);
+            table[v]
+        };
+        let (sps, width, k_count) = (self.sps, lut.width, self.symbols as isize);
+        let mask = (1usize << width) - 1;
+        // j is interior when every k = j − i_lo − b, b < W, lies in the frame.
+        let first = (lut.i_lo + width as isize - 1).max(0);
+        let last = (k_count - 1 + lut.i_lo).min(k_count - 1);
+        let bit = |k: isize, axis: usize| -> usize {
+            if bps == 1 { if axis == 0 { bits[k as usize] as usize } else { 0 } } else { bits[2 * k as usize + axis] as usize }
+        };
+        let (mut wr, mut wi) = (0usize, 0usize);
+        if first <= last {
+            // Bit b of a window is symbol j − i_lo − b: the newest in bit 0.
+            for b in (0..width).rev() {
+                let k = first - lut.i_lo - b as isize;
+                wr = (wr << 1) | bit(k, 0);
+                wi = (wi << 1) | bit(k, 1);
+            }
+            for j in first..=last {
+                if j > first {
+                    let k = j - lut.i_lo;
+                    wr = ((wr << 1) | bit(k, 0)) & mask;
+                    wi = ((wi << 1) | bit(k, 1)) & mask;
+                }
+                let out = &mut frame[j as usize * sps..(j as usize + 1) * sps];
+                let re = &lut.table[wr * sps..(wr + 1) * sps];
+                if bps == 1 {
+                    out.iter_mut().zip(re).for_each(|(o, &x)| *o = C64::new(x, 0.0));
+                } else {
+                    let im = &lut.table[wi * sps..(wi + 1) * sps];
+                    out.iter_mut().zip(re.iter().zip(im)).for_each(|(o, (&x, &y))| *o = C64::new(x, y));
+                }
+            }
+        }
+        let interior = if first <= last { first as usize * sps..(last as usize + 1) * sps } else { 0..0 };
+        for n in (0..frame.len()).filter(|n| !interior.contains(n)) {
+            frame[n] = self.direct_sample(n, symbol);
+        }
     }
 
     /// The challenge's QPSK signal: 16 samples per symbol, roll-off 0.5,
@@ -96,30 +335,52 @@ impl Modem for SingleCarrier {
         check_len("frame", frame.len(), self.frame_len())?;
         frame.fill(C64::new(0.0, 0.0));
         let (n, half) = (frame.len() as isize, (self.taps.len() / 2) as isize);
+        let out = as_interleaved_mut(frame);
         for (k, &a) in symbols.iter().enumerate() {
             let a = a * self.gain;
             let start = self.centre(k) as isize - half;
             let (lo, hi) = ((-start).max(0) as usize, ((n - start) as usize).min(self.taps.len()));
-            let out = &mut frame[(start + lo as isize) as usize..(start + hi as isize) as usize];
-            for (o, &h) in out.iter_mut().zip(&self.taps[lo..hi]) {
-                *o += a * h;
+            let at = 2 * (start + lo as isize) as usize;
+            let seg = &mut out[at..at + 2 * (hi - lo)];
+            for (o, h) in seg.chunks_exact_mut(2).zip(self.taps2[2 * lo..2 * hi].chunks_exact(2)) {
+                o[0] += a.re * h[0];
+                o[1] += a.im * h[1];
             }
         }
         Ok(())
     }
 
+    fn modulate_into(&self, bits: &[u8], frame: &mut [C64]) -> Result<()> {
+        check_bits(bits, self.bits_per_frame())?;
+        check_len("frame", frame.len(), self.frame_len())?;
+        match &self.lut {
+            Some(lut) => {
+                self.modulate_lut(lut, bits, frame);
+                Ok(())
+            }
+            None => {
+                let mut symbols = vec![C64::new(0.0, 0.0); self.symbols];
+                self.constellation.map(bits, &mut symbols)?;
+                self.modulate_symbols(&symbols, frame)
+            }
+        }
+    }
+
     fn demodulate_symbols(&self, frame: &[C64], symbols: &mut [C64]) -> Result<()> {
         check_len("frame", frame.len(), self.frame_len())?;
         check_len("symbols", symbols.len(), self.symbols)?;
-        let (n, half) = (frame.len() as isize, (self.taps.len() / 2) as isize);
-        for (k, s) in symbols.iter_mut().enumerate() {
-            let start = self.centre(k) as isize - half;
-            let (lo, hi) = ((-start).max(0) as usize, ((n - start) as usize).min(self.taps.len()));
-            let seg = &frame[(start + lo as isize) as usize..(start + hi as isize) as usize];
-            let acc = seg.iter().zip(&self.taps[lo..hi]).fold(C64::new(0.0, 0.0), |acc, (y, &h)| acc + y * h);
-            *s = acc / self.gain;
-        }
+        matched_filter(as_interleaved(frame), &self.taps2, self.sps, self.gain, symbols);
         Ok(())
+    }
+
+    fn demodulate_into(&self, frame: &[C64], bits: &mut Vec<u8>) -> Result<()> {
+        check_len("frame to demodulate", frame.len(), self.frame_len())?;
+        let mut symbols = vec![C64::new(0.0, 0.0); self.symbols];
+        matched_filter(as_interleaved(frame), &self.taps2, self.sps, self.gain, &mut symbols);
+        // Every sample lies under some symbol's matched filter and NaN or ∞
+        // times any tap is not finite, so checking the symbols checks the frame.
+        check_finite("frame to demodulate", &symbols)?;
+        self.constellation.hard_bits(&symbols, bits)
     }
 
     fn symbol_noise_var(&self, sample_noise_var: f64) -> f64 {
@@ -178,5 +439,53 @@ mod tests {
         let isi: Vec<f64> = (96..=104).map(|k| back[k].norm()).collect();
         assert!(isi.iter().enumerate().all(|(i, v)| i == 4 || (*v < 2e-3 && *v > 1e-6)), "{isi:?}");
         assert!(SingleCarrier::new(Constellation::Qpsk, 16, 0.5, 8, 0).is_err());
+    }
+
+    #[test]
+    fn lookup_table_modulator_equals_the_generic_one() {
+        use crate::modem::random_bits;
+        use infoflow_numerics::rng::Streams;
+        let mut rng = Streams::for_point(4, "rf-signal.single-carrier", "lut").stream(0);
+        for (c, sps, rolloff, span, symbols) in [
+            (Constellation::Qpsk, 16, 0.5, 8, 2560),
+            (Constellation::Qpsk, 16, 0.5, 8, 5),
+            (Constellation::Bpsk, 3, 0.35, 6, 40),
+            (Constellation::Qpsk, 7, 0.35, 8, 1),
+            (Constellation::Qpsk, 4, 1.0, 11, 64),
+        ] {
+            let m = SingleCarrier::new(c, sps, rolloff, span, symbols).unwrap();
+            assert!(m.lut.is_some(), "{}", m.name());
+            let bits = random_bits(m.bits_per_frame(), &mut rng);
+            let fast = m.modulate(&bits).unwrap();
+            let mut sym = vec![C64::new(0.0, 0.0); symbols];
+            c.map(&bits, &mut sym).unwrap();
+            let mut slow = vec![C64::new(0.0, 0.0); m.frame_len()];
+            m.modulate_symbols(&sym, &mut slow).unwrap();
+            let err = fast.iter().zip(&slow).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            assert!(err < 1e-12, "{} ({symbols} symbols): {err}", m.name());
+            assert_eq!(m.demodulate(&fast).unwrap(), bits);
+        }
+        assert!(SingleCarrier::new(Constellation::Qam16, 16, 0.5, 8, 4).unwrap().lut.is_none());
+        assert!(SingleCarrier::challenge_qpsk().modulate(&vec![2u8; 5120]).is_err());
+    }
+
+    #[test]
+    fn matched_filter_kernels_agree_bit_for_bit() {
+        let y: Vec<f64> = (0..258 + 40).map(|i| ((i * 37 % 101) as f64 * 0.013).sin()).collect();
+        let h: Vec<f64> = (0..258 + 40).map(|i| ((i * 11 % 29) as f64 * 0.07).cos()).collect();
+        for len in [2, 30, 64, 258, 296] {
+            let portable = matched_dot(&y[..len], &h[..len]);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    assert_eq!(unsafe { matched_dot_avx2(&y[..len], &h[..len]) }, portable, "{len}");
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    assert_eq!(unsafe { matched_dot_avx512(&y[..len], &h[..len]) }, portable, "{len}");
+                }
+            }
+            let re: f64 = (0..len).step_by(2).map(|i| y[i] * h[i]).sum();
+            assert!((portable.re - re).abs() < 1e-12);
+        }
     }
 }
