@@ -47,9 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         demodulate = demodulate.min(start.elapsed().as_secs_f64());
     }
-    let raw: Vec<u8> = signals.iter().flatten().flat_map(|z| z.re.to_le_bytes().into_iter().chain(z.im.to_le_bytes())).collect();
+    let raw: Vec<u8> =
+        signals.iter().flatten().flat_map(|z| z.re.to_le_bytes().into_iter().chain(z.im.to_le_bytes())).collect();
     std::fs::write(&args[3], raw)?;
     std::fs::write(&args[4], decided.concat())?;
-    println!("rust {}: {frames} frames: generate {generate:.6} s, demodulate {demodulate:.6} s (best of {reps})", modem.name());
+    println!(
+        "rust {}: {frames} frames: generate {generate:.6} s, demodulate {demodulate:.6} s (best of {reps})",
+        modem.name()
+    );
     Ok(())
 }

@@ -103,30 +103,40 @@ impl Constellation {
         Ok(())
     }
 
-    /// Hard decisions: the bits of the nearest point of every symbol.
+    /// Hard decisions: the bits of the nearest point of every symbol
+    /// (`bits` is cleared first).
     pub fn hard_bits(self, symbols: &[C64], bits: &mut Vec<u8>) -> Result<()> {
         check_finite("symbols to decide", symbols)?;
         bits.clear();
+        self.push_hard_bits(symbols, bits);
+        Ok(())
+    }
+
+    /// Appends the hard decisions of `symbols` (finite) to `bits`.
+    pub(crate) fn push_hard_bits(self, symbols: &[C64], bits: &mut Vec<u8>) {
+        let m = self.bits_per_symbol();
+        let start = bits.len();
+        bits.resize(start + m * symbols.len(), 0);
+        let out = &mut bits[start..];
         match self {
-            Constellation::Bpsk => bits.extend(symbols.iter().map(|s| (s.re < 0.0) as u8)),
+            Constellation::Bpsk => out.iter_mut().zip(symbols).for_each(|(b, s)| *b = (s.re < 0.0) as u8),
             Constellation::Qpsk => {
-                for s in symbols {
-                    bits.push((s.re < 0.0) as u8);
-                    bits.push((s.im < 0.0) as u8);
+                for (b, s) in out.chunks_exact_mut(2).zip(symbols) {
+                    b[0] = (s.re < 0.0) as u8;
+                    b[1] = (s.im < 0.0) as u8;
                 }
             }
             Constellation::Qam16 => {
                 // Per axis: sign bit, then |x| above the 2/√10 threshold → 0 (outer level 3 is bit 1).
                 let t = 2.0 / 10f64.sqrt();
-                for s in symbols {
-                    bits.push((s.re < 0.0) as u8);
-                    bits.push((s.im < 0.0) as u8);
-                    bits.push((s.re.abs() > t) as u8);
-                    bits.push((s.im.abs() > t) as u8);
+                for (b, s) in out.chunks_exact_mut(4).zip(symbols) {
+                    b[0] = (s.re < 0.0) as u8;
+                    b[1] = (s.im < 0.0) as u8;
+                    b[2] = (s.re.abs() > t) as u8;
+                    b[3] = (s.im.abs() > t) as u8;
                 }
             }
         }
-        Ok(())
     }
 
     /// Exact LLRs `ln P(b = 1 | y)/P(b = 0 | y)` for equiprobable symbols in

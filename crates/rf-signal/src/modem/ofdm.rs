@@ -1,9 +1,9 @@
 //! OFDM with a cyclic prefix, the challenge's resource grid and its
 //! generalisations.
 
-use super::Modem;
+use super::{Modem, check_bits};
 use crate::constellation::Constellation;
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, Result, check_finite, check_len};
 use infoflow_numerics::signal::{C64, fft_plans};
 
 /// OFDM frames: per OFDM symbol, the data symbols fill the occupied
@@ -101,6 +101,40 @@ impl Ofdm {
     pub fn cp(&self) -> usize {
         self.cp
     }
+
+    /// Fills each OFDM symbol's body with `fill(symbol index, body)` (the
+    /// body zeroed first), inverse-transforms it in place and copies the
+    /// cyclic prefix: no allocation beyond the FFT scratch.
+    fn synthesise(&self, frame: &mut [C64], mut fill: impl FnMut(usize, &mut [C64])) {
+        let (n, cp) = (self.fft_size, self.cp);
+        let fft = fft_plans().inverse(n);
+        let mut scratch = vec![C64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        for (j, out) in frame.chunks_exact_mut(n + cp).enumerate() {
+            let (prefix, body) = out.split_at_mut(cp);
+            body.fill(C64::new(0.0, 0.0));
+            fill(j, body);
+            fft.process_with_scratch(body, &mut scratch);
+            prefix.copy_from_slice(&body[n - cp..]);
+        }
+    }
+
+    /// Drops each OFDM symbol's prefix, transforms the body (unitary) and
+    /// hands the occupied bins, in carrier order, to `take(symbol index, bins)`.
+    fn analyse(&self, frame: &[C64], mut take: impl FnMut(usize, &[C64])) {
+        let (n, cp) = (self.fft_size, self.cp);
+        let fft = fft_plans().forward(n);
+        let mut scratch = vec![C64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        let (mut body, mut bins) = (vec![C64::new(0.0, 0.0); n], vec![C64::new(0.0, 0.0); self.bins.len()]);
+        let scale = 1.0 / (n as f64).sqrt();
+        for (j, s) in frame.chunks_exact(n + cp).enumerate() {
+            body.copy_from_slice(&s[cp..]);
+            fft.process_with_scratch(&mut body, &mut scratch);
+            for (d, &b) in bins.iter_mut().zip(&self.bins) {
+                *d = body[b] * scale;
+            }
+            take(j, &bins);
+        }
+    }
 }
 
 impl Modem for Ofdm {
@@ -127,38 +161,56 @@ impl Modem for Ofdm {
     fn modulate_symbols(&self, symbols: &[C64], frame: &mut [C64]) -> Result<()> {
         check_len("symbols to modulate", symbols.len(), self.symbols_per_frame())?;
         check_len("frame", frame.len(), self.frame_len())?;
-        let (n, k) = (self.fft_size, self.carriers.len());
-        let mut grid = vec![C64::new(0.0, 0.0); n * self.ofdm_symbols];
-        for (row, data) in grid.chunks_exact_mut(n).zip(symbols.chunks_exact(k)) {
-            for (&b, &d) in self.bins.iter().zip(data) {
-                row[b] = d;
+        let scale = 1.0 / (self.fft_size as f64).sqrt();
+        self.synthesise(frame, |data, body| {
+            let from = data * self.carriers.len();
+            for (&b, &d) in self.bins.iter().zip(&symbols[from..from + self.carriers.len()]) {
+                body[b] = d * scale;
             }
-        }
-        fft_plans().inverse(n).process(&mut grid);
-        let scale = 1.0 / (n as f64).sqrt();
-        for (out, row) in frame.chunks_exact_mut(n + self.cp).zip(grid.chunks_exact(n)) {
-            let (prefix, body) = out.split_at_mut(self.cp);
-            for (o, v) in prefix.iter_mut().zip(&row[n - self.cp..]) {
-                *o = v * scale;
+        });
+        Ok(())
+    }
+
+    fn modulate_into(&self, bits: &[u8], frame: &mut [C64]) -> Result<()> {
+        check_bits(bits, self.bits_per_frame())?;
+        check_len("frame", frame.len(), self.frame_len())?;
+        let scale = 1.0 / (self.fft_size as f64).sqrt();
+        let points: Vec<C64> = self.constellation.points().into_iter().map(|p| p * scale).collect();
+        let m = self.constellation.bits_per_symbol();
+        let per = m * self.carriers.len();
+        self.synthesise(frame, |data, body| {
+            for (&b, group) in self.bins.iter().zip(bits[data * per..(data + 1) * per].chunks_exact(m)) {
+                let v = group.iter().fold(0usize, |acc, &x| (acc << 1) | x as usize);
+                body[b] = points[v];
             }
-            for (o, v) in body.iter_mut().zip(row) {
-                *o = v * scale;
-            }
-        }
+        });
         Ok(())
     }
 
     fn demodulate_symbols(&self, frame: &[C64], symbols: &mut [C64]) -> Result<()> {
         check_len("frame", frame.len(), self.frame_len())?;
         check_len("symbols", symbols.len(), self.symbols_per_frame())?;
-        let (n, k) = (self.fft_size, self.carriers.len());
-        let mut grid: Vec<C64> = frame.chunks_exact(n + self.cp).flat_map(|s| s[self.cp..].iter().copied()).collect();
-        fft_plans().forward(n).process(&mut grid);
-        let scale = 1.0 / (n as f64).sqrt();
-        for (data, row) in symbols.chunks_exact_mut(k).zip(grid.chunks_exact(n)) {
-            for (d, &b) in data.iter_mut().zip(&self.bins) {
-                *d = row[b] * scale;
-            }
+        let k = self.carriers.len();
+        self.analyse(frame, |data, bins| symbols[data * k..(data + 1) * k].copy_from_slice(bins));
+        Ok(())
+    }
+
+    fn demodulate_into(&self, frame: &[C64], bits: &mut Vec<u8>) -> Result<()> {
+        check_len("frame to demodulate", frame.len(), self.frame_len())?;
+        // The FFT spreads a non-finite body sample to every bin, so checking
+        // the cyclic prefixes and the decided bins checks the whole frame.
+        let period = self.fft_size + self.cp;
+        if frame.chunks_exact(period).any(|s| check_finite("frame to demodulate", &s[..self.cp]).is_err()) {
+            return Err(Error::NonFinite { context: "frame to demodulate" });
+        }
+        bits.clear();
+        let mut bad = false;
+        self.analyse(frame, |_, bins| {
+            bad |= check_finite("frame to demodulate", bins).is_err();
+            self.constellation.push_hard_bits(bins, bits);
+        });
+        if bad {
+            return Err(Error::NonFinite { context: "frame to demodulate" });
         }
         Ok(())
     }
@@ -206,6 +258,27 @@ mod tests {
         ] {
             let (bits, frame) = random_frame(&m, &mut rng).unwrap();
             assert_eq!(m.demodulate(&frame).unwrap(), bits, "{}", m.name());
+        }
+    }
+
+    #[test]
+    fn bit_path_equals_symbol_path_and_bad_frames_are_errors() {
+        use crate::modem::random_bits;
+        use infoflow_numerics::rng::Streams;
+        let mut rng = Streams::for_point(2, "rf-signal.ofdm", "paths").stream(0);
+        for m in [Ofdm::challenge_qpsk(), Ofdm::new(Constellation::Qam16, 128, 9, (8, 8), true, 3).unwrap()] {
+            let bits = random_bits(m.bits_per_frame(), &mut rng);
+            let fast = m.modulate(&bits).unwrap();
+            let mut sym = vec![C64::new(0.0, 0.0); m.symbols_per_frame()];
+            m.constellation.map(&bits, &mut sym).unwrap();
+            let mut slow = vec![C64::new(0.0, 0.0); m.frame_len()];
+            m.modulate_symbols(&sym, &mut slow).unwrap();
+            assert_eq!(fast, slow);
+            for at in [3, m.cp + 5] {
+                let mut bad = fast.clone();
+                bad[at] = C64::new(f64::INFINITY, 0.0);
+                assert!(matches!(m.demodulate(&bad), Err(Error::NonFinite { .. })), "{at}");
+            }
         }
     }
 }

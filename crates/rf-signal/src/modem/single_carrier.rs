@@ -36,16 +36,17 @@ pub struct SingleCarrier {
 /// (equal lengths, even). The products accumulate in 32 lanes (re and im in
 /// alternate lanes), the lanes are summed by a fixed tree (lane `l` takes
 /// lane `l + 16`, then `l + 8`, `l + 4`, `l + 2`) and the remainder is added
-/// last. The AVX2 and AVX-512 kernels perform exactly these operations
-/// (multiply, then add; no fused multiply-add), so every CPU gives the same
-/// bits.
+/// last. Products are fused multiply-adds (correctly rounded, hence the
+/// same on every CPU): the AVX2+FMA and AVX-512 kernels perform exactly
+/// these operations, so every CPU gives the same bits (without hardware
+/// FMA the portable path is slower, not different).
 fn matched_dot(y: &[f64], h: &[f64]) -> C64 {
     let mut acc = [0.0f64; LANES];
     let (yc, hc) = (y.chunks_exact(LANES), h.chunks_exact(LANES));
     let (yr, hr) = (yc.remainder(), hc.remainder());
     for (a, b) in yc.zip(hc) {
         for l in 0..LANES {
-            acc[l] += a[l] * b[l];
+            acc[l] = a[l].mul_add(b[l], acc[l]);
         }
     }
     let mut half = LANES / 2;
@@ -65,8 +66,8 @@ const LANES: usize = 32;
 #[inline(always)]
 fn add_remainder(mut re: f64, mut im: f64, yr: &[f64], hr: &[f64]) -> C64 {
     for (a, b) in yr.chunks_exact(2).zip(hr.chunks_exact(2)) {
-        re += a[0] * b[0];
-        im += a[1] * b[1];
+        re = a[0].mul_add(b[0], re);
+        im = a[1].mul_add(b[1], im);
     }
     C64::new(re, im)
 }
@@ -74,9 +75,9 @@ fn add_remainder(mut re: f64, mut im: f64, yr: &[f64], hr: &[f64]) -> C64 {
 /// [`matched_dot`] with AVX2 registers: eight 4-lane accumulators.
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn matched_dot_avx2(y: &[f64], h: &[f64]) -> C64 {
     use std::arch::x86_64::*;
     let chunks = y.len().min(h.len()) / LANES;
@@ -87,7 +88,7 @@ unsafe fn matched_dot_avx2(y: &[f64], h: &[f64]) -> C64 {
             let at = LANES * c + 4 * q;
             // SAFETY: at + 3 < LANES·chunks ≤ the length of both slices.
             let (yv, hv) = unsafe { (_mm256_loadu_pd(yp.add(at)), _mm256_loadu_pd(hp.add(at))) };
-            *a = _mm256_add_pd(*a, _mm256_mul_pd(yv, hv));
+            *a = _mm256_fmadd_pd(yv, hv, *a);
         }
     }
     // Register q holds lanes 4q..4q+3: folding by 16, 8 and 4 lanes pairs registers.
@@ -117,7 +118,7 @@ unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
             let at = LANES * c + 8 * q;
             // SAFETY: at + 7 < LANES·chunks ≤ the length of both slices.
             let (yv, hv) = unsafe { (_mm512_loadu_pd(yp.add(at)), _mm512_loadu_pd(hp.add(at))) };
-            *a = _mm512_add_pd(*a, _mm512_mul_pd(yv, hv));
+            *a = _mm512_fmadd_pd(yv, hv, *a);
         }
     }
     // Register q holds lanes 8q..8q+7.
@@ -135,7 +136,10 @@ unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
 /// `gain`: `y` the interleaved frame, `taps2` the duplicated taps.
 fn matched_filter(y: &[f64], taps2: &[f64], sps: usize, gain: f64, symbols: &mut [C64]) {
     #[cfg(target_arch = "x86_64")]
-    let (avx512, avx2) = (std::arch::is_x86_feature_detected!("avx512f"), std::arch::is_x86_feature_detected!("avx2"));
+    let (avx512, avx2) = (
+        std::arch::is_x86_feature_detected!("avx512f"),
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+    );
     let (n, taps, half) = ((y.len() / 2) as isize, (taps2.len() / 2) as isize, (taps2.len() / 4) as isize);
     for (k, s) in symbols.iter_mut().enumerate() {
         let start = (sps * k + sps / 2) as isize - half;
@@ -147,7 +151,7 @@ fn matched_filter(y: &[f64], taps2: &[f64], sps: usize, gain: f64, symbols: &mut
             // SAFETY: AVX-512F is available (checked above).
             unsafe { matched_dot_avx512(seg, h) }
         } else if avx2 {
-            // SAFETY: AVX2 is available (checked above).
+            // SAFETY: AVX2 and FMA are available (checked above).
             unsafe { matched_dot_avx2(seg, h) }
         } else {
             matched_dot(seg, h)
@@ -180,7 +184,8 @@ impl SingleCarrier {
         }
         let taps = root_raised_cosine(sps, rolloff, span)?;
         let taps2 = taps.iter().flat_map(|&h| [h, h]).collect();
-        let mut m = Self { constellation, sps, rolloff, span, symbols, taps, taps2, gain: (sps as f64).sqrt(), lut: None };
+        let mut m =
+            Self { constellation, sps, rolloff, span, symbols, taps, taps2, gain: (sps as f64).sqrt(), lut: None };
         m.lut = m.build_lut();
         Ok(m)
     }
@@ -245,7 +250,11 @@ impl SingleCarrier {
         let first = (lut.i_lo + width as isize - 1).max(0);
         let last = (k_count - 1 + lut.i_lo).min(k_count - 1);
         let bit = |k: isize, axis: usize| -> usize {
-            if bps == 1 { if axis == 0 { bits[k as usize] as usize } else { 0 } } else { bits[2 * k as usize + axis] as usize }
+            if bps == 1 {
+                if axis == 0 { bits[k as usize] as usize } else { 0 }
+            } else {
+                bits[2 * k as usize + axis] as usize
+            }
         };
         let (mut wr, mut wi) = (0usize, 0usize);
         if first <= last {
@@ -477,7 +486,7 @@ mod tests {
             let portable = matched_dot(&y[..len], &h[..len]);
             #[cfg(target_arch = "x86_64")]
             {
-                if std::arch::is_x86_feature_detected!("avx2") {
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
                     assert_eq!(unsafe { matched_dot_avx2(&y[..len], &h[..len]) }, portable, "{len}");
                 }
                 if std::arch::is_x86_feature_detected!("avx512f") {

@@ -5,8 +5,11 @@ use super::{Estimate, Separator, check_examples, interference_power};
 use crate::error::{Error, Result};
 use crate::mixture::Mixture;
 use crate::modem::Modem;
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, Par, Side};
+use faer::{Accum, Mat, MatRef, Par};
 use infoflow_numerics::signal::{C64, power};
 use std::sync::Arc;
 
@@ -28,7 +31,8 @@ pub struct BlockLmmse {
 
 #[derive(Debug)]
 struct Trained {
-    a: Mat<C64>,
+    /// `Aᴴ`.
+    a_h: Mat<C64>,
     cs_a: Mat<C64>,
     lambda: Vec<f64>,
     soi_power: f64,
@@ -65,13 +69,27 @@ pub(super) fn interference_parts(separator: &'static str, examples: &[Mixture]) 
     Ok((parts, gains))
 }
 
+/// Eigendecomposition of a Hermitian matrix, single-threaded so that the
+/// result does not depend on the thread pool (eigenvalues ascending).
 fn eig(m: &Mat<C64>, what: &'static str) -> Result<(Mat<C64>, Vec<f64>)> {
-    let e = m.self_adjoint_eigen(Side::Lower).map_err(|_| Error::Training {
+    let n = m.nrows();
+    let mut s = Diag::<C64>::zeros(n);
+    let mut u = Mat::<C64>::zeros(n, n);
+    let mut mem =
+        MemBuffer::new(self_adjoint_evd_scratch::<C64>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default()));
+    self_adjoint_evd(m.as_ref(), s.as_mut(), Some(u.as_mut()), Par::Seq, MemStack::new(&mut mem), Default::default())
+        .map_err(|_| Error::Training {
         separator: "LMMSE",
         reason: format!("the eigendecomposition of {what} did not converge"),
     })?;
-    let s = e.S();
-    Ok((e.U().to_owned(), (0..m.nrows()).map(|i| s[i].re).collect()))
+    Ok((u, (0..n).map(|i| s[i].re).collect()))
+}
+
+/// `a · b`, single-threaded (deterministic for any thread pool).
+fn product(a: MatRef<'_, C64>, b: MatRef<'_, C64>) -> Mat<C64> {
+    let mut c = Mat::<C64>::zeros(a.nrows(), b.ncols());
+    matmul(c.as_mut(), Accum::Replace, a, b, C64::new(1.0, 0.0), Par::Seq);
+    c
 }
 
 impl Separator for BlockLmmse {
@@ -93,13 +111,13 @@ impl Separator for BlockLmmse {
         let floor = 1e-9 * d.iter().cloned().fold(0.0, f64::max);
         let inv_sqrt: Vec<f64> = d.iter().map(|&x| 1.0 / x.max(floor).sqrt()).collect();
         let vd = Mat::from_fn(self.block, self.block, |i, j| v[(i, j)] * inv_sqrt[j]);
-        let t = &vd * v.adjoint();
-        let pencil = &t * &cs * &t;
+        let t = product(vd.as_ref(), v.adjoint().to_owned().as_ref());
+        let pencil = product(product(t.as_ref(), cs.as_ref()).as_ref(), t.as_ref());
         let (u, lambda) = eig(&pencil, "the whitened SOI covariance")?;
-        let a = &t * &u;
-        let cs_a = &cs * &a;
+        let a = product(t.as_ref(), u.as_ref());
+        let cs_a = product(cs.as_ref(), a.as_ref());
         self.trained = Some(Trained {
-            a,
+            a_h: a.adjoint().to_owned(),
             cs_a,
             lambda: lambda.into_iter().map(|l| l.max(0.0)).collect(),
             soi_power: mean_power(&sois)?,
@@ -116,14 +134,12 @@ impl Separator for BlockLmmse {
         let (b, n) = (self.block, mixture.len());
         let blocks = n.div_ceil(b);
         let y = Mat::from_fn(b, blocks, |i, j| mixture.get(j * b + i).copied().unwrap_or_default());
-        let mut z = Mat::<C64>::zeros(b, blocks);
-        matmul(z.as_mut(), Accum::Replace, t.a.adjoint(), y.as_ref(), C64::new(1.0, 0.0), Par::Seq);
+        let mut z = product(t.a_h.as_ref(), y.as_ref());
         for (i, &l) in t.lambda.iter().enumerate() {
             let g = 1.0 / (l + gamma);
             (0..blocks).for_each(|j| z[(i, j)] *= g);
         }
-        let mut s = Mat::<C64>::zeros(b, blocks);
-        matmul(s.as_mut(), Accum::Replace, t.cs_a.as_ref(), z.as_ref(), C64::new(1.0, 0.0), Par::Seq);
+        let s = product(t.cs_a.as_ref(), z.as_ref());
         let soi: Vec<C64> = (0..n).map(|k| s[(k % b, k / b)]).collect();
         let bits = self.modem.demodulate(&soi)?;
         Ok(Estimate { soi, bits })
