@@ -51,7 +51,7 @@
 //! | [`mixture`] | mixing at a target SINR, AWGN, reproducible seeded datasets (train/test splits) |
 //! | [`metrics`] | MSE, BER with intervals, the challenge score |
 //! | [`separator`] | the [`separator::Separator`] trait; matched filter, block LMMSE, cyclostationary LMMSE |
-//! | [`io`] | `.npy` reading (complex, unicode metadata) and atomic writing (submissions) |
+//! | [`io`] | `.npy` reading (complex, unicode metadata) and atomic writing (submissions); HDF5 frames with the `hdf5` feature |
 //!
 //! # Conventions
 //!

@@ -11,6 +11,15 @@
 //!
 //! A file that is truncated, has a malformed header, an unsupported dtype
 //! or Fortran order is an [`Error::File`] naming the file and the problem.
+//!
+//! With the `hdf5` feature (or `hdf5-static`, which builds HDF5 from
+//! source), `hdf5::read_frames` reads the challenge's raw interference frames
+//! (`<Type>_raw_data.h5`, dataset `dataset`: complex64 as h5py's compound
+//! `{r, i}`) and the organisers' training files (`mixture`/`target` as
+//! float32 `[N, L, 2]`).
+
+#[cfg(feature = "hdf5")]
+pub mod hdf5;
 
 use crate::error::{Error, Result};
 use infoflow_numerics::signal::C64;
@@ -42,7 +51,7 @@ struct Header {
     offset: usize,
 }
 
-fn file_error(path: &Path, reason: impl Into<String>) -> Error {
+pub(crate) fn file_error(path: &Path, reason: impl Into<String>) -> Error {
     Error::File { path: path.display().to_string(), reason: reason.into() }
 }
 
