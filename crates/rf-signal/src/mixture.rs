@@ -58,6 +58,31 @@ pub fn mix(soi: &[C64], interference: &[C64], target_sinr_db: f64, phase: f64) -
     Ok((y, kappa, actual))
 }
 
+/// A window of `len` samples cut from a longer recorded interference frame
+/// at a start uniform on `[0, frame.len() − len]`, scaled to unit power: how
+/// the challenge draws interference from its recorded frames (which are
+/// longer than 40,960 samples). A frame shorter than `len`, with non-finite
+/// samples or a window without power is an error.
+pub fn random_window<R: Rng + ?Sized>(frame: &[C64], len: usize, rng: &mut R) -> Result<Vec<C64>> {
+    if len == 0 || frame.len() < len {
+        return Err(Error::Length {
+            context: "recorded interference frame",
+            expected: format!("at least {len} samples (and a window of at least one)"),
+            found: frame.len(),
+        });
+    }
+    check_finite("recorded interference frame", frame)?;
+    let start = rng.random_range(0..=frame.len() - len);
+    let mut w = frame[start..start + len].to_vec();
+    let p = power(&w)?;
+    if p <= 0.0 {
+        return Err(Error::invalid("interference window", start, "the window has no power"));
+    }
+    let g = 1.0 / p.sqrt();
+    w.iter_mut().for_each(|z| *z *= g);
+    Ok(w)
+}
+
 /// Adds circular white Gaussian noise of variance `noise_var` per sample.
 pub fn add_awgn<R: Rng + ?Sized>(x: &mut [C64], noise_var: f64, rng: &mut R) -> Result<()> {
     if !(noise_var.is_finite() && noise_var >= 0.0) {
@@ -195,5 +220,20 @@ mod tests {
         bad[2] = C64::new(f64::INFINITY, 0.0);
         assert!(mix(&s, &bad, 0.0, 0.0).is_err());
         assert_eq!(challenge_sinr_grid().len(), 11);
+    }
+
+    #[test]
+    fn windows_of_recorded_frames() {
+        let mut rng = Streams::for_point(1, "rf-signal.mixture", "window").stream(0);
+        let frame: Vec<C64> = (0..100).map(|n| C64::new(n as f64, 1.0)).collect();
+        let w = random_window(&frame, 40, &mut rng).unwrap();
+        assert_eq!(w.len(), 40);
+        assert!((power(&w).unwrap() - 1.0).abs() < 1e-12);
+        // A contiguous piece of the frame (a ramp): consecutive ratios are constant.
+        let step = w[1].re - w[0].re;
+        assert!(w.windows(2).all(|p| ((p[1].re - p[0].re) - step).abs() < 1e-12));
+        assert!(random_window(&frame, 101, &mut rng).is_err());
+        assert!(random_window(&frame, 0, &mut rng).is_err());
+        assert!(random_window(&vec![C64::new(0.0, 0.0); 50], 10, &mut rng).is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! Second-order statistics estimated from training frames.
 
 use crate::error::Result;
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 use infoflow_numerics::signal::{C64, correlate, power};
 
 /// The stationary autocorrelation `r(τ) = E[x(n + τ) x*(n)]`, `τ = 0 … max_lag`,
@@ -37,21 +38,45 @@ pub(crate) fn toeplitz(r: &[C64]) -> Mat<C64> {
 /// matrices built from it are sample Gram matrices, hence positive
 /// semi-definite.
 pub(crate) fn cyclic_autocorrelation(frames: &[&[C64]], p: usize, max_lag: usize) -> Vec<Vec<C64>> {
-    let mut c = vec![vec![C64::new(0.0, 0.0); max_lag + 1]; p];
+    let mut c = Mat::<C64>::zeros(max_lag + 1, p);
     let mut periods = 0.0;
     for x in frames {
         periods += x.len() as f64 / p as f64;
-        for (n, xn) in x.iter().enumerate() {
-            let conj = xn.conj();
-            let reach = (x.len() - n).min(max_lag + 1);
-            for (v, y) in c[n % p][..reach].iter_mut().zip(&x[n..n + reach]) {
-                *v += y * conj;
-            }
+        let mut padded = x.to_vec();
+        padded.resize(x.len() + max_lag + 1, C64::new(0.0, 0.0));
+        for phase in 0..p.min(x.len()) {
+            let rows = (x.len() - phase).div_ceil(p);
+            // windows[k][τ] = x(phase + kp + τ): overlapping rows of the padded frame.
+            let windows = strided_windows(&padded, phase, rows, max_lag + 1, p);
+            let heads = Mat::<C64>::from_fn(rows, 1, |k, _| padded[phase + k * p].conj());
+            matmul(
+                c.col_mut(phase).as_mat_mut(),
+                Accum::Add,
+                windows.transpose(),
+                heads.as_ref(),
+                C64::new(1.0, 0.0),
+                Par::Seq,
+            );
         }
     }
-    for row in &mut c {
-        row.iter_mut().for_each(|v| *v /= periods);
-    }
+    (0..p).map(|phase| (0..=max_lag).map(|t| c[(t, phase)] / periods).collect()).collect()
+}
+
+/// The `rows × cols` view `v[k][m] = x[start + k·stride + m]` (rows overlap
+/// when `stride < cols`): the sliding windows of a frame as a matrix, for
+/// faer's kernels. Panics if the last window runs past `x`.
+pub(crate) fn strided_windows(x: &[C64], start: usize, rows: usize, cols: usize, stride: usize) -> MatRef<'_, C64> {
+    assert!(rows == 0 || start + (rows - 1) * stride + cols <= x.len(), "windows run past the frame");
+    // SAFETY: every element (k, m) addresses x[start + k·stride + m], inside
+    // `x` by the assertion; the view is shared, so overlapping rows are fine.
+    unsafe { MatRef::from_raw_parts(x.as_ptr().add(start), rows, cols, stride as isize, 1) }
+}
+
+/// `a · b`, single-threaded: the separators' results do not depend on the
+/// thread pool.
+pub(crate) fn product(a: MatRef<'_, C64>, b: MatRef<'_, C64>) -> Mat<C64> {
+    let mut c = Mat::<C64>::zeros(a.nrows(), b.ncols());
+    matmul(c.as_mut(), Accum::Replace, a, b, C64::new(1.0, 0.0), Par::Seq);
     c
 }
 

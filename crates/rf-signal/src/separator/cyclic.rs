@@ -1,6 +1,6 @@
 //! The periodically time-varying (cyclostationary) LMMSE filter.
 
-use super::covariance::{autocorrelation, cyclic_autocorrelation, mean_power};
+use super::covariance::{autocorrelation, cyclic_autocorrelation, mean_power, product, strided_windows};
 use super::lmmse::interference_parts;
 use super::{Estimate, Separator, check_examples, interference_power};
 use crate::error::{Error, Result};
@@ -112,16 +112,18 @@ impl Separator for CyclicLmmse {
         let gamma = interference_power(self.modem.as_ref(), mixture, sinr_db, t.soi_power)?;
         let w = self.filters(t, gamma)?;
         let (n, p, l) = (mixture.len(), self.modem.period(), self.half);
-        let mut padded = vec![C64::new(0.0, 0.0); n + 2 * l];
+        let taps = 2 * l + 1;
+        let mut padded = vec![C64::new(0.0, 0.0); n + 2 * l + p];
         padded[l..l + n].copy_from_slice(mixture);
-        let soi: Vec<C64> = (0..n)
-            .map(|k| {
-                padded[k..k + 2 * l + 1]
-                    .iter()
-                    .zip(&w[k % p])
-                    .fold(C64::new(0.0, 0.0), |acc, (y, w)| acc + w.conj() * y)
-            })
-            .collect();
+        let mut soi = vec![C64::new(0.0, 0.0); n];
+        for (phase, w) in w.iter().enumerate().take(n) {
+            // ŝ(phase + kp) = Σ_m conj(w[m]) y(phase + kp + m − L): one GEMV per phase.
+            let rows = (n - phase).div_ceil(p);
+            let windows = strided_windows(&padded, phase, rows, taps, p);
+            let wc = Mat::<C64>::from_fn(taps, 1, |m, _| w[m].conj());
+            let out = product(windows, wc.as_ref());
+            (0..rows).for_each(|k| soi[phase + k * p] = out[(k, 0)]);
+        }
         let bits = self.modem.demodulate(&soi)?;
         Ok(Estimate { soi, bits })
     }

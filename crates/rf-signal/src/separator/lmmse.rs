@@ -1,6 +1,6 @@
 //! Block LMMSE with stationary covariances.
 
-use super::covariance::{autocorrelation, mean_power, toeplitz};
+use super::covariance::{autocorrelation, mean_power, product, toeplitz};
 use super::{Estimate, Separator, check_examples, interference_power};
 use crate::error::{Error, Result};
 use crate::mixture::Mixture;
@@ -8,8 +8,7 @@ use crate::modem::Modem;
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Mat, Par};
 use infoflow_numerics::signal::{C64, power};
 use std::sync::Arc;
 
@@ -83,13 +82,6 @@ fn eig(m: &Mat<C64>, what: &'static str) -> Result<(Mat<C64>, Vec<f64>)> {
         reason: format!("the eigendecomposition of {what} did not converge"),
     })?;
     Ok((u, (0..n).map(|i| s[i].re).collect()))
-}
-
-/// `a · b`, single-threaded (deterministic for any thread pool).
-fn product(a: MatRef<'_, C64>, b: MatRef<'_, C64>) -> Mat<C64> {
-    let mut c = Mat::<C64>::zeros(a.nrows(), b.ncols());
-    matmul(c.as_mut(), Accum::Replace, a, b, C64::new(1.0, 0.0), Par::Seq);
-    c
 }
 
 impl Separator for BlockLmmse {
