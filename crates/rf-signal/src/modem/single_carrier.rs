@@ -132,6 +132,43 @@ unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
     add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
 }
 
+/// [`matched_dot_avx512`] for two windows `ya`, `yb` against the same taps:
+/// the tap loads are shared, and each window's operations are exactly those
+/// of the one-window kernel (same lanes, same order), so the results are
+/// identical to it.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn matched_dot2_avx512(ya: &[f64], yb: &[f64], h: &[f64]) -> (C64, C64) {
+    use std::arch::x86_64::*;
+    let chunks = ya.len().min(yb.len()).min(h.len()) / LANES;
+    let (ap, bp, hp) = (ya.as_ptr(), yb.as_ptr(), h.as_ptr());
+    let (mut acc_a, mut acc_b) = ([_mm512_setzero_pd(); LANES / 8], [_mm512_setzero_pd(); LANES / 8]);
+    for c in 0..chunks {
+        for q in 0..LANES / 8 {
+            let at = LANES * c + 8 * q;
+            // SAFETY: at + 7 < LANES·chunks ≤ the length of all three slices.
+            let (hv, av, bv) =
+                unsafe { (_mm512_loadu_pd(hp.add(at)), _mm512_loadu_pd(ap.add(at)), _mm512_loadu_pd(bp.add(at))) };
+            acc_a[q] = _mm512_fmadd_pd(av, hv, acc_a[q]);
+            acc_b[q] = _mm512_fmadd_pd(bv, hv, acc_b[q]);
+        }
+    }
+    let reduce = |acc: [__m512d; LANES / 8], y: &[f64]| {
+        let s16 = [_mm512_add_pd(acc[0], acc[2]), _mm512_add_pd(acc[1], acc[3])];
+        let s8 = _mm512_add_pd(s16[0], s16[1]);
+        let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+        let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+        let mut out = [0.0f64; 2];
+        // SAFETY: `out` holds two lanes.
+        unsafe { _mm_storeu_pd(out.as_mut_ptr(), s2) };
+        add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
+    };
+    (reduce(acc_a, ya), reduce(acc_b, yb))
+}
+
 /// The matched filter at every symbol instant `sps·k + sps/2`, divided by
 /// `gain`: `y` the interleaved frame, `taps2` the duplicated taps.
 fn matched_filter(y: &[f64], taps2: &[f64], sps: usize, gain: f64, symbols: &mut [C64]) {
@@ -141,7 +178,31 @@ fn matched_filter(y: &[f64], taps2: &[f64], sps: usize, gain: f64, symbols: &mut
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
     );
     let (n, taps, half) = ((y.len() / 2) as isize, (taps2.len() / 2) as isize, (taps2.len() / 4) as isize);
+    let full = |k: usize| {
+        let start = (sps * k + sps / 2) as isize - half;
+        start >= 0 && start + taps <= n
+    };
+    // Windows inside the frame form one run of symbols [k0, k1).
+    let k0 = (0..symbols.len()).find(|&k| full(k)).unwrap_or(symbols.len());
+    let k1 = k0 + (k0..symbols.len()).take_while(|&k| full(k)).count();
+    #[cfg(target_arch = "x86_64")]
+    let paired = if avx512 { k0..k0 + (k1 - k0) / 2 * 2 } else { k0..k0 };
+    #[cfg(not(target_arch = "x86_64"))]
+    let paired = k0..k0;
+    #[cfg(target_arch = "x86_64")]
+    for k in paired.clone().step_by(2) {
+        // Pairs of symbols share the tap loads.
+        let a = 2 * (sps * k + sps / 2 - half as usize);
+        let (b, w) = (a + 2 * sps, taps2.len());
+        // SAFETY: AVX-512F is available (checked above).
+        let (za, zb) = unsafe { matched_dot2_avx512(&y[a..a + w], &y[b..b + w], taps2) };
+        symbols[k] = za / gain;
+        symbols[k + 1] = zb / gain;
+    }
     for (k, s) in symbols.iter_mut().enumerate() {
+        if paired.contains(&k) {
+            continue;
+        }
         let start = (sps * k + sps / 2) as isize - half;
         let (lo, hi) = ((-start).max(0) as usize, (n - start).min(taps) as usize);
         let at = 2 * (start + lo as isize) as usize;
@@ -495,6 +556,25 @@ mod tests {
             }
             let re: f64 = (0..len).step_by(2).map(|i| y[i] * h[i]).sum();
             assert!((portable.re - re).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn paired_matched_filter_equals_the_portable_dot() {
+        let m = SingleCarrier::challenge_qpsk();
+        let frame: Vec<C64> =
+            (0..m.frame_len()).map(|n| C64::new((n as f64 * 0.37).sin(), (n as f64 * 0.11).cos())).collect();
+        let mut fast = vec![C64::new(0.0, 0.0); m.symbols];
+        m.demodulate_symbols(&frame, &mut fast).unwrap();
+        let y = as_interleaved(&frame);
+        let half = (m.taps.len() / 2) as isize;
+        for (k, z) in fast.iter().enumerate() {
+            let start = m.centre(k) as isize - half;
+            let (lo, hi) =
+                ((-start).max(0) as usize, (frame.len() as isize - start).min(m.taps.len() as isize) as usize);
+            let at = 2 * (start + lo as isize) as usize;
+            let slow = matched_dot(&y[at..at + 2 * (hi - lo)], &m.taps2[2 * lo..2 * hi]) / m.gain;
+            assert_eq!(*z, slow, "symbol {k}");
         }
     }
 }
