@@ -162,7 +162,8 @@ impl Continuous {
     /// The mixture `Σ w_i law_i` (weights finite, non-negative, normalised here).
     pub fn mixture(parts: Vec<(f64, Continuous)>) -> Result<Self> {
         let total: f64 = parts.iter().map(|p| p.0).sum();
-        if parts.is_empty() || parts.iter().any(|p| !(p.0.is_finite() && p.0 >= 0.0)) || total.is_nan() || total <= 0.0 {
+        if parts.is_empty() || parts.iter().any(|p| !(p.0.is_finite() && p.0 >= 0.0)) || total.is_nan() || total <= 0.0
+        {
             return Err(Error::invalid(
                 "mixture",
                 parts.len(),

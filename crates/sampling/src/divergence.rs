@@ -32,6 +32,12 @@ pub trait FDivergence: Send + Sync {
     /// rejection sampling cannot drive the error to 0.
     fn slope_at_infinity(&self) -> f64;
 
+    /// `f(1 + δ)`, accurate for small `δ` (the built-in divergences use
+    /// `ln_1p`/`expm1`; the default evaluates `f` directly).
+    fn f_offset(&self, delta: f64) -> f64 {
+        self.f(1.0 + delta)
+    }
+
     /// `(f′)^{−1}(y)`: the smallest `x ≥ 1` with `f′(x) ≥ y`, by bisection;
     /// `None` when `f′` never reaches `y`.
     fn f_prime_inverse(&self, y: f64) -> Option<f64> {
@@ -108,6 +114,9 @@ impl FDivergence for Kl {
     fn slope_at_infinity(&self) -> f64 {
         f64::INFINITY
     }
+    fn f_offset(&self, delta: f64) -> f64 {
+        if delta <= -1.0 { 0.0 } else { (1.0 + delta) * delta.ln_1p() }
+    }
     fn f_prime_inverse(&self, y: f64) -> Option<f64> {
         y.is_finite().then(|| (y - 1.0).exp().max(1.0))
     }
@@ -125,6 +134,9 @@ impl FDivergence for ChiSquared {
     }
     fn slope_at_infinity(&self) -> f64 {
         f64::INFINITY
+    }
+    fn f_offset(&self, delta: f64) -> f64 {
+        delta * delta
     }
     fn f_prime_inverse(&self, y: f64) -> Option<f64> {
         y.is_finite().then(|| (1.0 + y / 2.0).max(1.0))
@@ -144,6 +156,10 @@ impl FDivergence for SquaredHellinger {
     fn slope_at_infinity(&self) -> f64 {
         1.0
     }
+    fn f_offset(&self, delta: f64) -> f64 {
+        let d = delta.max(-1.0);
+        (d / ((1.0 + d).sqrt() + 1.0)).powi(2)
+    }
 }
 
 impl FDivergence for TotalVariation {
@@ -158,6 +174,9 @@ impl FDivergence for TotalVariation {
     }
     fn slope_at_infinity(&self) -> f64 {
         0.5
+    }
+    fn f_offset(&self, delta: f64) -> f64 {
+        0.5 * delta.abs()
     }
 }
 
@@ -174,6 +193,9 @@ impl FDivergence for Power {
     fn slope_at_infinity(&self) -> f64 {
         f64::INFINITY
     }
+    fn f_offset(&self, delta: f64) -> f64 {
+        if delta <= -1.0 { -1.0 } else { (self.lambda * delta.ln_1p()).exp_m1() }
+    }
     fn f_prime_inverse(&self, y: f64) -> Option<f64> {
         y.is_finite().then(|| (y / self.lambda).max(0.0).powf(1.0 / (self.lambda - 1.0)).max(1.0))
     }
@@ -187,7 +209,7 @@ pub fn discrete(div: &dyn FDivergence, nu: &Discrete, mu: &Discrete) -> Result<f
     let mut d = 0.0;
     for (&n, &m) in nu.probs().iter().zip(mu.probs()) {
         if m > 0.0 {
-            d += m * div.f(n / m);
+            d += m * div.f_offset((n - m) / m);
         } else if n > 0.0 {
             let s = div.slope_at_infinity();
             if s.is_infinite() {

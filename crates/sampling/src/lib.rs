@@ -8,5 +8,6 @@ pub mod distribution;
 pub mod divergence;
 pub mod error;
 pub mod quadrature;
+pub mod sampler;
 
 pub use error::{Error, Result};
