@@ -9,5 +9,6 @@ pub mod divergence;
 pub mod error;
 pub mod quadrature;
 pub mod sampler;
+pub mod worst_case;
 
 pub use error::{Error, Result};
