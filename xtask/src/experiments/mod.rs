@@ -9,6 +9,7 @@ pub mod lattice_quant;
 pub mod numerics;
 pub mod particles;
 pub mod rf_signal;
+pub mod sampling;
 
 /// Every experiment, in the order the report shows them.
 pub fn registry() -> Vec<Box<dyn DynExperiment>> {
@@ -30,6 +31,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(lattice_quant::gap::Gap),
         Box::new(rf_signal::awgn::Awgn),
         Box::new(rf_signal::baselines::Baselines),
+        Box::new(sampling::rates::Rates),
     ]
 }
 

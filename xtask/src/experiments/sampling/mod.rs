@@ -1,0 +1,3 @@
+//! Experiments of `infoflow-sampling` (arXiv 2302.04658).
+
+pub mod rates;
