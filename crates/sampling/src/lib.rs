@@ -7,6 +7,7 @@
 pub mod distribution;
 pub mod divergence;
 pub mod error;
+pub mod importance;
 pub mod quadrature;
 pub mod sampler;
 pub mod worst_case;

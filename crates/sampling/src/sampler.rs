@@ -16,7 +16,9 @@
 //! * [`Rule::Sir`]: sampling-importance-resampling, `j ∝ r_j` (uniform when
 //!   every ratio is 0). Output law: `P(a) = n μ_a r_a E[1/(r_a + S_{n−1})]`
 //!   with `S_{n−1}` a sum of `n − 1` iid ratios, evaluated as
-//!   `r_a ∫₀^∞ e^{−t r_a} φ(t)^{n−1} dt`, `φ(t) = E_μ e^{−t r}`, by quadrature.
+//!   `r_a ∫₀^∞ e^{−t r_a} φ(t)^{n−1} dt`, `φ(t) = E_μ e^{−t r}`, by quadrature
+//!   (one integral per distinct ratio value, each evaluation of `φ` costing
+//!   one pass over the values: meant for up to a few thousand values).
 //! * [`Rule::Greedy`]: the largest ratio (first among ties).
 //! * [`Rule::First`]: no selection, `X_1` (law `μ`).
 //!
@@ -145,21 +147,24 @@ impl Rule {
                 }
             }
             Rule::Greedy => {
-                let mut values: Vec<f64> = r.clone();
-                values.sort_by(f64::total_cmp);
-                values.dedup();
-                let mass = |pred: &dyn Fn(f64) -> bool| {
-                    r.iter().zip(mu).filter(|(x, _)| pred(**x)).map(|(_, m)| m).sum::<f64>()
-                };
-                let group: Vec<(f64, f64, f64)> =
-                    values.iter().map(|&v| (v, mass(&|x| x == v), mass(&|x| x <= v))).collect();
-                r.iter()
-                    .zip(mu)
-                    .map(|(&x, &m)| {
-                        let &(_, w, f) = group.iter().find(|g| g.0 == x).expect("value present");
-                        if w == 0.0 { 0.0 } else { m / w * (f.powf(nf) - (f - w).max(0.0).powf(nf)) }
-                    })
-                    .collect()
+                // Sort atoms by ratio; each run of equal ratios is one value v
+                // with P(max = v) = F(v)^n − F(v⁻)^n, shared in proportion to μ.
+                let mut order: Vec<usize> = (0..r.len()).collect();
+                order.sort_by(|&i, &j| r[i].total_cmp(&r[j]));
+                let mut law = vec![0.0; r.len()];
+                let (mut below, mut start) = (0.0f64, 0);
+                while start < order.len() {
+                    let end = start + order[start..].iter().take_while(|&&i| r[i] == r[order[start]]).count();
+                    let w: f64 = order[start..end].iter().map(|&i| mu[i]).sum();
+                    let top = (below + w).min(1.0);
+                    let pmax = top.powf(nf) - below.powf(nf);
+                    if w > 0.0 {
+                        order[start..end].iter().for_each(|&i| law[i] = mu[i] / w * pmax);
+                    }
+                    below = top;
+                    start = end;
+                }
+                law
             }
             Rule::Sir => sir_law(&r, mu, nf)?,
         })
@@ -208,11 +213,14 @@ impl Rule {
 
 /// The exact SIR law (see the module docs), grouping atoms by ratio value.
 fn sir_law(r: &[f64], mu: &[f64], n: f64) -> Result<Vec<f64>> {
+    // Distinct ratio values with their μ-mass.
+    let mut sorted: Vec<(f64, f64)> = r.iter().copied().zip(mu.iter().copied()).collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut values: Vec<(f64, f64)> = Vec::new();
-    for (&x, &m) in r.iter().zip(mu) {
-        match values.iter_mut().find(|v| v.0 == x) {
-            Some(v) => v.1 += m,
-            None => values.push((x, m)),
+    for (x, m) in sorted {
+        match values.last_mut() {
+            Some(v) if v.0 == x => v.1 += m,
+            _ => values.push((x, m)),
         }
     }
     let zero_mass: f64 = values.iter().filter(|v| v.0 == 0.0).map(|v| v.1).sum();
