@@ -149,19 +149,20 @@ impl Rule {
             Rule::Greedy => {
                 // Sort atoms by ratio; each run of equal ratios is one value v
                 // with P(max = v) = F(v)^n − F(v⁻)^n, shared in proportion to μ.
+                // F(v)^n = (1 − μ(r > v))^n is formed from the mass above v
+                // (accurate when that mass is tiny), walking down from the top.
                 let mut order: Vec<usize> = (0..r.len()).collect();
-                order.sort_by(|&i, &j| r[i].total_cmp(&r[j]));
+                order.sort_by(|&i, &j| r[j].total_cmp(&r[i]));
                 let mut law = vec![0.0; r.len()];
-                let (mut below, mut start) = (0.0f64, 0);
+                let (mut above, mut start) = (0.0f64, 0);
                 while start < order.len() {
                     let end = start + order[start..].iter().take_while(|&&i| r[i] == r[order[start]]).count();
                     let w: f64 = order[start..end].iter().map(|&i| mu[i]).sum();
-                    let top = (below + w).min(1.0);
-                    let pmax = top.powf(nf) - below.powf(nf);
+                    let pmax = survive(above, nf) - survive((above + w).min(1.0), nf);
                     if w > 0.0 {
                         order[start..end].iter().for_each(|&i| law[i] = mu[i] / w * pmax);
                     }
-                    below = top;
+                    above += w;
                     start = end;
                 }
                 law
@@ -225,7 +226,9 @@ fn sir_law(r: &[f64], mu: &[f64], n: f64) -> Result<Vec<f64>> {
     }
     let zero_mass: f64 = values.iter().filter(|v| v.0 == 0.0).map(|v| v.1).sum();
     let mean: f64 = values.iter().map(|v| v.0 * v.1).sum();
-    let phi = |t: f64| values.iter().map(|&(x, m)| m * (-t * x).exp()).sum::<f64>();
+    // ln φ(t) = ln(1 + Σ w (e^{−tx} − 1)), accurate for small t, where
+    // (n − 1) ln φ would otherwise amplify rounding by n.
+    let ln_phi = |t: f64| values.iter().map(|&(x, m)| m * (-t * x).exp_m1()).sum::<f64>().max(-1.0).ln_1p();
     let mut per_value = Vec::with_capacity(values.len());
     for &(x, _) in &values {
         if x == 0.0 {
@@ -237,12 +240,11 @@ fn sir_law(r: &[f64], mu: &[f64], n: f64) -> Result<Vec<f64>> {
         let e = integrate(
             |s| {
                 let t = tau * s;
-                let lp = phi(t).ln();
-                (-t * x + (n - 1.0) * lp).exp()
+                (-t * x + (n - 1.0) * ln_phi(t)).exp()
             },
             0.0,
             f64::INFINITY,
-            1e-13,
+            1e-12,
         )?;
         per_value.push((x, n * x * tau * e));
     }

@@ -32,6 +32,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(rf_signal::awgn::Awgn),
         Box::new(rf_signal::baselines::Baselines),
         Box::new(sampling::rates::Rates),
+        Box::new(sampling::selection_rules::SelectionRules),
     ]
 }
 

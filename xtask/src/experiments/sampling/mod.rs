@@ -1,3 +1,4 @@
 //! Experiments of `infoflow-sampling` (arXiv 2302.04658).
 
 pub mod rates;
+pub mod selection_rules;
