@@ -33,6 +33,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(rf_signal::baselines::Baselines),
         Box::new(sampling::rates::Rates),
         Box::new(sampling::selection_rules::SelectionRules),
+        Box::new(sampling::is_vs_rs::IsVsRs),
     ]
 }
 
