@@ -8,6 +8,7 @@ pub mod distribution;
 pub mod divergence;
 pub mod error;
 pub mod importance;
+pub mod online;
 pub mod quadrature;
 pub mod sampler;
 pub mod worst_case;

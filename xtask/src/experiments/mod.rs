@@ -34,6 +34,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(sampling::rates::Rates),
         Box::new(sampling::selection_rules::SelectionRules),
         Box::new(sampling::is_vs_rs::IsVsRs),
+        Box::new(sampling::smoothed_online::SmoothedOnline),
     ]
 }
 

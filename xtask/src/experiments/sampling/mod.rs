@@ -3,3 +3,4 @@
 pub mod is_vs_rs;
 pub mod rates;
 pub mod selection_rules;
+pub mod smoothed_online;
