@@ -228,8 +228,13 @@ pub fn continuous(div: &dyn FDivergence, nu: &dyn Law1d, mu: &dyn Law1d) -> Resu
     let (a, b) = (nu.support().0.min(mu.support().0), nu.support().1.max(mu.support().1));
     let s = div.slope_at_infinity();
     let (mu_lo, mu_hi) = mu.support();
+    let bad = std::cell::Cell::new(false);
     let integrand = |x: f64| {
         let (n, mut m) = (nu.density(x), mu.density(x));
+        if !(n.is_finite() && m.is_finite() && n >= 0.0 && m >= 0.0) {
+            bad.set(true);
+            return 0.0;
+        }
         if m == 0.0 && n > 0.0 && (mu_lo..=mu_hi).contains(&x) {
             // μ's density underflowed inside its support: floor it.
             m = f64::MIN_POSITIVE;
@@ -246,7 +251,11 @@ pub fn continuous(div: &dyn FDivergence, nu: &dyn Law1d, mu: &dyn Law1d) -> Resu
         if !v.is_finite() && n < 1e-250 { 0.0 } else { v }
     };
     // Divergence test: the integral over growing windows of a tail.
-    match integrate(integrand, a, b, 1e-10) {
+    let total = integrate(integrand, a, b, 1e-10);
+    if bad.get() {
+        return Err(Error::invalid("density", "negative or non-finite", "densities are finite and non-negative"));
+    }
+    match total {
         Ok(v) if v.is_finite() => {
             if tail_diverges(&integrand, a, b) {
                 Ok(f64::INFINITY)
@@ -350,6 +359,23 @@ mod tests {
             assert!((d.f_prime(x) - 7.0).abs() < 1e-9, "{}", d.name());
         }
         assert!(TotalVariation.f_prime_inverse(1.0).is_none());
+        struct Broken;
+        impl Law1d for Broken {
+            fn density(&self, x: f64) -> f64 {
+                if x > 0.5 { -1.0 } else { 1.0 }
+            }
+            fn cdf(&self, x: f64) -> f64 {
+                x
+            }
+            fn support(&self) -> (f64, f64) {
+                (0.0, 1.0)
+            }
+            fn sample(&self, _: &mut dyn rand::Rng) -> f64 {
+                0.0
+            }
+        }
+        let u = crate::distribution::Continuous::uniform(0.0, 1.0).unwrap();
+        assert!(continuous(&Kl, &Broken, &u).is_err());
         assert!(SquaredHellinger.f_prime_inverse(2.0).is_none());
     }
 }

@@ -181,6 +181,13 @@ impl Rule {
     pub fn tv_continuous(&self, nu: &dyn Law1d, mu: &dyn Law1d, n: usize) -> Result<f64> {
         check_n(n)?;
         let (a, b) = (nu.support().0.min(mu.support().0), nu.support().1.max(mu.support().1));
+        // Densities are checked on a grid of the support first (a wrong
+        // user-implemented law is an error, not a silent NaN).
+        let probe = |x: f64| [nu.density(x), mu.density(x)].iter().all(|d| d.is_finite() && *d >= 0.0);
+        let (lo, hi) = (a.max(-50.0), b.min(50.0));
+        if !(0..=1000).all(|i| probe(lo + (hi - lo) * i as f64 / 1000.0)) {
+            return Err(Error::invalid("density", "negative or non-finite", "densities are finite and non-negative"));
+        }
         match *self {
             Rule::First => integrate(|x| 0.5 * (nu.density(x) - mu.density(x)).abs(), a, b, 1e-12),
             Rule::Truncated { m } => {
