@@ -121,7 +121,15 @@ unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
             *a = _mm512_fmadd_pd(yv, hv, *a);
         }
     }
-    // Register q holds lanes 8q..8q+7.
+    finish_avx512(acc, &y[LANES * chunks..], &h[LANES * chunks..])
+}
+
+/// The fixed reduction tree of [`matched_dot`] on four AVX-512 accumulators
+/// (register `q` holds lanes `8q…8q + 7`), then the remainder.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn finish_avx512(acc: [std::arch::x86_64::__m512d; LANES / 8], yr: &[f64], hr: &[f64]) -> C64 {
+    use std::arch::x86_64::*;
     let s16 = [_mm512_add_pd(acc[0], acc[2]), _mm512_add_pd(acc[1], acc[3])];
     let s8 = _mm512_add_pd(s16[0], s16[1]);
     let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
@@ -129,7 +137,7 @@ unsafe fn matched_dot_avx512(y: &[f64], h: &[f64]) -> C64 {
     let mut out = [0.0f64; 2];
     // SAFETY: `out` holds two lanes.
     unsafe { _mm_storeu_pd(out.as_mut_ptr(), s2) };
-    add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
+    add_remainder(out[0], out[1], yr, hr)
 }
 
 /// [`matched_dot_avx512`] for two windows `ya`, `yb` against the same taps:
@@ -156,17 +164,8 @@ unsafe fn matched_dot2_avx512(ya: &[f64], yb: &[f64], h: &[f64]) -> (C64, C64) {
             acc_b[q] = _mm512_fmadd_pd(bv, hv, acc_b[q]);
         }
     }
-    let reduce = |acc: [__m512d; LANES / 8], y: &[f64]| {
-        let s16 = [_mm512_add_pd(acc[0], acc[2]), _mm512_add_pd(acc[1], acc[3])];
-        let s8 = _mm512_add_pd(s16[0], s16[1]);
-        let s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
-        let s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
-        let mut out = [0.0f64; 2];
-        // SAFETY: `out` holds two lanes.
-        unsafe { _mm_storeu_pd(out.as_mut_ptr(), s2) };
-        add_remainder(out[0], out[1], &y[LANES * chunks..], &h[LANES * chunks..])
-    };
-    (reduce(acc_a, ya), reduce(acc_b, yb))
+    let tail = LANES * chunks;
+    (finish_avx512(acc_a, &ya[tail..], &h[tail..]), finish_avx512(acc_b, &yb[tail..], &h[tail..]))
 }
 
 /// The matched filter at every symbol instant `sps·k + sps/2`, divided by
