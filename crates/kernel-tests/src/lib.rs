@@ -6,5 +6,6 @@
 
 pub mod error;
 pub mod kernel;
+pub mod mmd;
 
 pub use error::{Error, Result};
