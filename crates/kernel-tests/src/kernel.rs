@@ -350,11 +350,12 @@ mod tests {
         let y = Mat::from_fn(5, 3, |i, j| (i as f64 * 0.2 - j as f64).cos());
         let dist2 = |i: usize, j: usize| (0..3).map(|k| (x[(i, k)] - y[(j, k)]).powi(2)).sum::<f64>();
         let dot = |i: usize, j: usize| (0..3).map(|k| x[(i, k)] * y[(j, k)]).sum::<f64>();
-        let kernels: Vec<(Box<dyn Kernel>, Box<dyn Fn(usize, usize) -> f64>)> = vec![
+        type Entry<'a> = Box<dyn Fn(usize, usize) -> f64 + 'a>;
+        let kernels: Vec<(Box<dyn Kernel>, Entry<'_>)> = vec![
             (Box::new(Gaussian::new(0.8).unwrap()), Box::new(move |i, j| (-dist2(i, j) / (2.0 * 0.64)).exp())),
             (Box::new(Laplace::new(0.5).unwrap()), Box::new(move |i, j| (-dist2(i, j).sqrt() / 0.5).exp())),
             (Box::new(InverseMultiquadric::new(1.5).unwrap()), Box::new(move |i, j| 1.0 / (2.25 + dist2(i, j)).sqrt())),
-            (Box::new(Linear), Box::new(move |i, j| dot(i, j))),
+            (Box::new(Linear), Box::new(dot)),
             (Box::new(Polynomial::new(3, 1.0).unwrap()), Box::new(move |i, j| (dot(i, j) + 1.0).powi(3))),
             (
                 Box::new(Mixture { phi: Identity, psi: Identity, sigma0: 0.5, sigma: 2.0, eps: 0.25 }),
