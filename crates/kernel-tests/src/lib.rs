@@ -6,6 +6,8 @@
 
 pub mod error;
 pub mod kernel;
+pub mod lfht;
 pub mod mmd;
+pub mod two_sample;
 
 pub use error::{Error, Result};
