@@ -109,20 +109,23 @@ impl PerturbedUniform {
         })
     }
 
-    /// Counts of `n` draws from `p` (multinomial, by inverse CDF).
+    /// Counts of `n` draws from `p` (multinomial, by conditional binomials:
+    /// `O(k)` per sample set, whatever `n`).
     pub fn counts<R: Rng + ?Sized>(p: &[f64], n: usize, rng: &mut R) -> Vec<u32> {
-        let mut cdf = Vec::with_capacity(p.len());
-        let mut acc = 0.0;
-        for v in p {
-            acc += v;
-            cdf.push(acc);
-        }
-        let mut c = vec![0u32; p.len()];
-        for _ in 0..n {
-            let u = rng.random::<f64>() * acc;
-            c[cdf.partition_point(|&x| x <= u).min(p.len() - 1)] += 1;
-        }
-        c
+        let mut left = n as u64;
+        let mut mass: f64 = p.iter().sum();
+        p.iter()
+            .map(|&pi| {
+                if left == 0 || mass <= 0.0 {
+                    return 0;
+                }
+                let q = (pi / mass).clamp(0.0, 1.0);
+                let c = rand_distr::Binomial::new(left, q).expect("valid binomial").sample(rng);
+                left -= c;
+                mass -= pi;
+                c as u32
+            })
+            .collect()
     }
 }
 

@@ -177,6 +177,31 @@ pub fn resampled_threshold<R: Rng + ?Sized>(
     Ok(stats[k])
 }
 
+/// The plug-in statistic of the discrete problem (Synthetic.py of the
+/// paper's code): `‖x̂ − ẑ‖² − ‖ŷ − ẑ‖²` from the counts of the three
+/// samples on the same atoms (empirical frequencies); positive values point
+/// to `Y`. The likelihood-free test with the kernel `1{x = y}` and `δ = 1`.
+pub fn discrete_statistic(cx: &[u32], cy: &[u32], cz: &[u32]) -> Result<f64> {
+    if cx.len() != cy.len() || cx.len() != cz.len() || cx.is_empty() {
+        return Err(Error::Shape {
+            context: "counts",
+            expected: "three count vectors on the same atoms".into(),
+            found: format!("{}, {}, {}", cx.len(), cy.len(), cz.len()),
+        });
+    }
+    let total = |c: &[u32]| c.iter().map(|&v| v as f64).sum::<f64>();
+    let (n, m, k) = (total(cx), total(cy), total(cz));
+    if n == 0.0 || m == 0.0 || k == 0.0 {
+        return Err(Error::invalid("counts", 0, "every sample has at least one point"));
+    }
+    Ok((0..cx.len())
+        .map(|i| {
+            let z = cz[i] as f64 / k;
+            (cx[i] as f64 / n - z).powi(2) - (cy[i] as f64 / m - z).powi(2)
+        })
+        .sum())
+}
+
 /// An error count over repeated tests, with its Wilson interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ErrorRate {
@@ -249,6 +274,8 @@ mod tests {
         assert!(e2 < 0.05, "{e2}");
         assert!(resampled_threshold(&pool, 5000, 10, 0.05, &mut rng).is_err());
         assert!(gaussian_errors(&pool[..1], &ys, t, 1.0, 50).is_err());
+        assert_eq!(discrete_statistic(&[2, 0], &[0, 2], &[1, 0]).unwrap(), -2.0);
+        assert!(discrete_statistic(&[1], &[1, 2], &[1]).is_err());
         let r = ErrorRate { errors: 3, trials: 100 };
         assert!(r.interval(0.99).unwrap().contains(0.03));
     }
