@@ -5,6 +5,7 @@
 
 use crate::lab::DynExperiment;
 
+pub mod kernel_tests;
 pub mod lattice_quant;
 pub mod numerics;
 pub mod particles;
@@ -35,6 +36,8 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(sampling::selection_rules::SelectionRules),
         Box::new(sampling::is_vs_rs::IsVsRs),
         Box::new(sampling::smoothed_online::SmoothedOnline),
+        Box::new(kernel_tests::calibration::Calibration),
+        Box::new(kernel_tests::tradeoff::Tradeoff),
     ]
 }
 

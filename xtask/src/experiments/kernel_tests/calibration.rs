@@ -1,0 +1,190 @@
+//! `kernel-tests.calibration`: type I errors under the null.
+//!
+//! The two-sample permutation test (`MMD²_u`, Gaussian kernel at the median
+//! bandwidth, 100 relabellings, `α = 0.05`) on `X, Y` from the same law,
+//! and the likelihood-free test (`δ = 1`) with `X ~ P_X`, `Y ~ P_Y` and
+//! `Z ~ P_X`, its threshold calibrated by resampling 400 `Z`-sets from a
+//! held-out pool of 2000 draws of `P_X`, on three problems: Gaussian shift
+//! (d = 5, shift 1), Blob, HDGM (d = 10).
+//!
+//! Claim for each (test, problem): the type I error is at most `α` within
+//! the 99 % Wilson interval (its lower end is `≤ α`).
+
+use crate::lab::{
+    Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
+};
+use anyhow::{Result, anyhow};
+use faer::{Mat, Par};
+use infoflow_kernel_tests::data::{blob, gaussian_shift, hdgm};
+use infoflow_kernel_tests::kernel::{Gaussian, median_bandwidth};
+use infoflow_kernel_tests::lfht::{ErrorRate, resampled_threshold, witness_scores};
+use infoflow_kernel_tests::two_sample::permutation_test;
+use infoflow_numerics::rng::Streams;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// The experiment.
+pub struct Calibration;
+
+/// One (test, problem) point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// `permutation` or `lfht`.
+    pub test: String,
+    /// `gaussian`, `blob` or `hdgm`.
+    pub problem: String,
+    /// Points per simulated sample.
+    pub n: usize,
+    /// Points of `Z` (likelihood-free test).
+    pub m: usize,
+    /// Repetitions.
+    pub reps: usize,
+}
+
+impl Point for Params {
+    fn key(&self) -> String {
+        format!("{},{}", self.test, self.problem)
+    }
+}
+
+/// Rejections under the null.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Rejections.
+    pub rejections: u64,
+    /// Repetitions.
+    pub trials: u64,
+}
+
+const ALPHA: f64 = 0.05;
+
+/// `n` draws of the problem's `P` (`alternative = false`) or `Q`.
+fn draw<R: Rng + ?Sized>(problem: &str, n: usize, alternative: bool, rng: &mut R) -> Result<Mat<f64>> {
+    Ok(match problem {
+        "gaussian" => gaussian_shift(n, 5, if alternative { 1.0 } else { 0.0 }, rng),
+        "blob" => blob(n, alternative, rng),
+        "hdgm" => hdgm(n, 10, alternative, rng)?,
+        other => return Err(anyhow!("unknown problem {other}")),
+    })
+}
+
+fn stack(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    Mat::from_fn(a.nrows() + b.nrows(), a.ncols(), |i, j| if i < a.nrows() { a[(i, j)] } else { b[(i - a.nrows(), j)] })
+}
+
+impl Experiment for Calibration {
+    type Point = Params;
+    type Record = Measured;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "kernel-tests.calibration",
+            title: "Type I errors of the MMD permutation test and the calibrated likelihood-free test under the null",
+            paper: "2308.09043",
+            figure: "calibration of the tests (the paper's Phase 2/3 calibration; Liu et al.'s permutation test)",
+        }
+    }
+
+    fn points(&self, profile: Profile) -> Vec<Params> {
+        let (n, m, reps) = match profile {
+            Profile::Smoke => (60, 20, 100),
+            Profile::Quick => (100, 30, 400),
+            Profile::Paper => (200, 50, 2000),
+        };
+        ["permutation", "lfht"]
+            .iter()
+            .flat_map(|t| {
+                ["gaussian", "blob", "hdgm"].iter().map(move |p| Params {
+                    test: (*t).into(),
+                    problem: (*p).into(),
+                    n,
+                    m,
+                    reps,
+                })
+            })
+            .collect()
+    }
+
+    fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
+        let mut rejections = 0;
+        for rep in 0..p.reps as u64 {
+            let mut rng = streams.stream(rep);
+            let reject = if p.test == "permutation" {
+                let (x, y) = (draw(&p.problem, p.n, false, &mut rng)?, draw(&p.problem, p.n, false, &mut rng)?);
+                let k = Gaussian::new(median_bandwidth(x.as_ref(), y.as_ref())?)?;
+                permutation_test(&k, x.as_ref(), y.as_ref(), 100, ALPHA, Par::Seq, &mut rng)?.reject
+            } else {
+                let (x, y) = (draw(&p.problem, p.n, false, &mut rng)?, draw(&p.problem, p.n, true, &mut rng)?);
+                let k = Gaussian::new(median_bandwidth(x.as_ref(), y.as_ref())?)?;
+                let z = draw(&p.problem, p.m, false, &mut rng)?;
+                let pool = draw(&p.problem, 2000, false, &mut rng)?;
+                // One kernel pass for the pool and Z together.
+                let scores = witness_scores(&k, x.as_ref(), y.as_ref(), stack(&pool, &z).as_ref(), Par::Seq)?;
+                let threshold = resampled_threshold(&scores[..2000], p.m, 400, ALPHA, &mut rng)?;
+                scores[2000..].iter().sum::<f64>() / p.m as f64 > threshold
+            };
+            rejections += reject as u64;
+        }
+        Ok(Measured { rejections, trials: p.reps as u64 })
+    }
+
+    fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
+        let mut claims = Vec::new();
+        let mut table = Table::new(&["test", "problem", "trials", "rejections", "type_i", "ci99_lo", "ci99_hi"]);
+        let (mut xs, mut ys, mut errs, mut labels) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, (p, m)) in records.iter().enumerate() {
+            let rate = ErrorRate { errors: m.rejections, trials: m.trials };
+            let ci = rate.interval(0.99)?;
+            table.push(vec![
+                Cell::from(p.test.as_str()),
+                Cell::from(p.problem.as_str()),
+                Cell::from(m.trials),
+                Cell::from(m.rejections),
+                Cell::from(rate.rate()),
+                Cell::from(ci.lo),
+                Cell::from(ci.hi),
+            ])?;
+            claims.push(
+                Claim::at_most(
+                    &format!("type-i-{}-{}", p.test, p.problem),
+                    &format!(
+                        "{} test on {}: the type I error is at most α = 0.05 within its 99% interval",
+                        p.test, p.problem
+                    ),
+                    ALPHA,
+                    ci.lo,
+                )
+                .with_note(format!(
+                    "{} rejections in {} null repetitions (rate {:.4}, 99% Wilson [{:.4}, {:.4}])",
+                    m.rejections,
+                    m.trials,
+                    rate.rate(),
+                    ci.lo,
+                    ci.hi
+                )),
+            );
+            xs.push(i as f64);
+            ys.push(rate.rate());
+            errs.push((ci.lo, ci.hi));
+            labels.push(format!("{}:{}", p.test, p.problem));
+        }
+        out.table("table", &table)?;
+        out.figure(
+            "type_i",
+            &Figure::single(
+                "Type I error under the null (99% intervals)",
+                Panel::Xy(XyPanel {
+                    title: labels.join("  "),
+                    x: Axis::linear("case"),
+                    y: Axis::linear("type I error"),
+                    series: vec![
+                        Series::markers("measured", xs.clone(), ys).with_errors(errs),
+                        Series::dashed("alpha = 0.05", xs.clone(), vec![ALPHA; xs.len()]).with_color(1),
+                    ],
+                    legend: Legend::UpperRight,
+                }),
+            ),
+        )?;
+        Ok(claims)
+    }
+}
