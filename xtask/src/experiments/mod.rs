@@ -38,6 +38,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(sampling::smoothed_online::SmoothedOnline),
         Box::new(kernel_tests::calibration::Calibration),
         Box::new(kernel_tests::tradeoff::Tradeoff),
+        Box::new(kernel_tests::mixture::MixtureExperiment),
     ]
 }
 
