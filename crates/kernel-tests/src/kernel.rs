@@ -1,7 +1,10 @@
 //! Kernels on `R^d` (samples are the rows of a matrix) and kernels on
 //! feature maps.
 //!
-//! Distance kernels go through squared distances from one faer GEMM
+//! The Gaussian kernel exponentiates with the vectorised `exp` of
+//! [`infoflow_numerics::special::exp_in_place`] (within 2 ulp of `f64::exp`,
+//! an order of magnitude faster here). Distance kernels go through squared
+//! distances from one faer GEMM
 //! (`‖x‖² + ‖y‖² − 2XYᵀ`, [`infoflow_numerics::linalg::pairwise_sq_distances`]),
 //! never an `n²d` loop. [`Kernel::gram`] returns a full block; the
 //! estimators of [`crate::mmd`] and the tests work on blocks so that large
@@ -21,6 +24,7 @@ use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use infoflow_numerics::linalg::pairwise_sq_distances;
+use infoflow_numerics::special::exp_in_place;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 
@@ -86,7 +90,12 @@ impl Kernel for Gaussian {
     }
     fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
         let s = -0.5 / (self.bandwidth * self.bandwidth);
-        map_distances(x, y, par, |d| (s * d).exp())
+        let mut g = map_distances(x, y, par, |d| s * d)?;
+        // The vectorised exponential of the shared numerics (within 2 ulp).
+        for j in 0..g.ncols() {
+            exp_in_place(g.col_as_slice_mut(j));
+        }
+        Ok(g)
     }
 }
 
@@ -110,7 +119,11 @@ impl Kernel for Laplace {
     }
     fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
         let s = 1.0 / self.bandwidth;
-        map_distances(x, y, par, |d| (-s * d.sqrt()).exp())
+        let mut g = map_distances(x, y, par, |d| -s * d.sqrt())?;
+        for j in 0..g.ncols() {
+            exp_in_place(g.col_as_slice_mut(j));
+        }
+        Ok(g)
     }
 }
 
@@ -327,12 +340,17 @@ impl<P: FeatureMap, Q: FeatureMap> Kernel for Mixture<P, Q> {
             return Err(Error::invalid("eps", self.eps, "the mixing weight lies in [0, 1]"));
         }
         check_pair(x, y)?;
-        let a = pairwise_sq_distances(self.phi.map(x)?.as_ref(), self.phi.map(y)?.as_ref(), par)?;
+        let mut a = pairwise_sq_distances(self.phi.map(x)?.as_ref(), self.phi.map(y)?.as_ref(), par)?;
         let mut b = pairwise_sq_distances(self.psi.map(x)?.as_ref(), self.psi.map(y)?.as_ref(), par)?;
         let (s0, s) = (1.0 / (self.sigma0 * self.sigma0), 1.0 / (self.sigma * self.sigma));
         for j in 0..b.ncols() {
-            for (v, &d0) in b.col_as_slice_mut(j).iter_mut().zip(a.col_as_slice(j)) {
-                *v = ((1.0 - self.eps) * (-d0 * s0).exp() + self.eps) * (-*v * s).exp();
+            let (ca, cb) = (a.col_as_slice_mut(j), b.col_as_slice_mut(j));
+            ca.iter_mut().for_each(|v| *v *= -s0);
+            cb.iter_mut().for_each(|v| *v *= -s);
+            exp_in_place(ca);
+            exp_in_place(cb);
+            for (v, &e0) in cb.iter_mut().zip(ca.iter()) {
+                *v *= (1.0 - self.eps) * e0 + self.eps;
             }
         }
         Ok(b)

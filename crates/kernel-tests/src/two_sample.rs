@@ -40,6 +40,41 @@ pub fn permutation_test<R: Rng + ?Sized>(
     par: Par,
     rng: &mut R,
 ) -> Result<TestResult> {
+    if permutations == 0 || !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::invalid(
+            "permutations, alpha",
+            format!("{permutations}, {alpha}"),
+            "at least one permutation and α in (0, 1)",
+        ));
+    }
+    let (n, total) = (x.nrows(), x.nrows() + y.nrows());
+    let mut labels: Vec<usize> = (0..total).collect();
+    let mut sets = vec![(0..n).collect::<Vec<usize>>()];
+    for _ in 0..permutations {
+        labels.shuffle(rng);
+        sets.push(labels[..n].to_vec());
+    }
+    let stats = permutation_statistics(kernel, x, y, &sets, par)?;
+    let observed = stats[0];
+    let mut null = stats[1..].to_vec();
+    let exceed = null.iter().filter(|&&t| t >= observed).count();
+    null.sort_by(f64::total_cmp);
+    let idx = (((1.0 - alpha) * permutations as f64).ceil() as usize).clamp(1, permutations) - 1;
+    let p_value = (1 + exceed) as f64 / (1 + permutations) as f64;
+    Ok(TestResult { statistic: observed, p_value, threshold: null[idx], reject: p_value <= alpha })
+}
+
+/// `MMD²_u` of every relabelling of the pooled sample `[X; Y]`: each entry
+/// of `x_sets` lists the `n` pooled indices called `X` (indices `< n` are
+/// rows of `x`, the rest rows of `y`). One pass over the pooled kernel
+/// matrix serves all of them (see the module docs).
+pub fn permutation_statistics(
+    kernel: &dyn Kernel,
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    x_sets: &[Vec<usize>],
+    par: Par,
+) -> Result<Vec<f64>> {
     check_pair(x, y)?;
     check_finite("sample x", x)?;
     check_finite("sample y", y)?;
@@ -51,24 +86,19 @@ pub fn permutation_test<R: Rng + ?Sized>(
             found: format!("{n} and {m}"),
         });
     }
-    if permutations == 0 || !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::invalid(
-            "permutations, alpha",
-            format!("{permutations}, {alpha}"),
-            "at least one permutation and α in (0, 1)",
-        ));
-    }
     let total_n = n + m;
-    let z = Mat::from_fn(total_n, x.ncols(), |i, j| if i < n { x[(i, j)] } else { y[(i - n, j)] });
-    // Column 0: the observed labels; columns 1..=P: relabellings; last column: ones.
-    let cols = permutations + 2;
-    let mut a = Mat::<f64>::zeros(total_n, cols);
-    let mut labels: Vec<usize> = (0..total_n).collect();
-    for c in 0..=permutations {
-        if c > 0 {
-            labels.shuffle(rng);
+    for set in x_sets {
+        let mut seen = vec![false; total_n];
+        if set.len() != n || set.iter().any(|&i| i >= total_n || std::mem::replace(&mut seen[i], true)) {
+            return Err(Error::invalid("relabelling", set.len(), "each relabelling lists n distinct pooled indices"));
         }
-        labels[..n].iter().for_each(|&i| a[(i, c)] = 1.0);
+    }
+    let z = Mat::from_fn(total_n, x.ncols(), |i, j| if i < n { x[(i, j)] } else { y[(i - n, j)] });
+    // One column per relabelling, and a last column of ones.
+    let cols = x_sets.len() + 1;
+    let mut a = Mat::<f64>::zeros(total_n, cols);
+    for (c, set) in x_sets.iter().enumerate() {
+        set.iter().for_each(|&i| a[(i, c)] = 1.0);
     }
     (0..total_n).for_each(|i| a[(i, cols - 1)] = 1.0);
     let mut ka = Mat::<f64>::zeros(total_n, cols);
@@ -84,25 +114,21 @@ pub fn permutation_test<R: Rng + ?Sized>(
             }
         }
     }
-    let dot = |c1: usize, c2: usize| (0..total_n).map(|i| a[(i, c1)] * ka[(i, c2)]).sum::<f64>();
+    let dot =
+        |c1: usize, c2: usize| a.col_as_slice(c1).iter().zip(ka.col_as_slice(c2)).map(|(p, q)| p * q).sum::<f64>();
     let (ones, total_diag) = (cols - 1, diag.iter().sum::<f64>());
     let total = dot(ones, ones);
     let (nf, mf) = (n as f64, m as f64);
-    let stat = |c: usize| {
-        let (q, l) = (dot(c, c), dot(c, ones));
-        let dx: f64 = (0..total_n).map(|i| a[(i, c)] * diag[i]).sum();
-        let sxx = q - dx;
-        let sxy = l - q;
-        let syy = total - 2.0 * l + q - (total_diag - dx);
-        sxx / (nf * (nf - 1.0)) + syy / (mf * (mf - 1.0)) - 2.0 * sxy / (nf * mf)
-    };
-    let observed = stat(0);
-    let mut null: Vec<f64> = (1..=permutations).map(stat).collect();
-    let exceed = null.iter().filter(|&&t| t >= observed).count();
-    null.sort_by(f64::total_cmp);
-    let idx = (((1.0 - alpha) * permutations as f64).ceil() as usize).clamp(1, permutations) - 1;
-    let p_value = (1 + exceed) as f64 / (1 + permutations) as f64;
-    Ok(TestResult { statistic: observed, p_value, threshold: null[idx], reject: p_value <= alpha })
+    Ok((0..x_sets.len())
+        .map(|c| {
+            let (q, l) = (dot(c, c), dot(c, ones));
+            let dx: f64 = a.col_as_slice(c).iter().zip(&diag).map(|(p, d)| p * d).sum();
+            let sxx = q - dx;
+            let sxy = l - q;
+            let syy = total - 2.0 * l + q - (total_diag - dx);
+            sxx / (nf * (nf - 1.0)) + syy / (mf * (mf - 1.0)) - 2.0 * sxy / (nf * mf)
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -130,5 +156,11 @@ mod tests {
         assert!(permutation_test(&k, x.as_ref(), same.as_ref(), 0, 0.05, Par::Seq, &mut rng).is_err());
         assert!(permutation_test(&k, x.as_ref(), same.as_ref(), 10, 1.5, Par::Seq, &mut rng).is_err());
         assert!(permutation_test(&k, x.as_ref().subrows(0, 1), same.as_ref(), 10, 0.05, Par::Seq, &mut rng).is_err());
+        // Given relabellings: the identity is the observed statistic; repeated indices are an error.
+        let identity: Vec<usize> = (0..60).collect();
+        let s = permutation_statistics(&k, x.as_ref(), y.as_ref(), &[identity], Par::Seq).unwrap();
+        assert!((s[0] - u.mmd2).abs() < 1e-12);
+        let bad = vec![vec![0; 60]];
+        assert!(permutation_statistics(&k, x.as_ref(), y.as_ref(), &bad, Par::Seq).is_err());
     }
 }
