@@ -75,12 +75,10 @@ pub(crate) fn for_blocks(
 }
 
 pub(crate) fn sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, b: MatRef<'_, f64>, same: bool, par: Par) -> Result<Sums> {
-    let mut s = Sums {
-        rows: vec![0.0; a.nrows()],
-        cols: vec![0.0; b.nrows()],
-        diag: vec![0.0; if same { a.nrows() } else { 0 }],
-        total: 0.0,
-    };
+    if same {
+        return symmetric_sums(kernel, a, par);
+    }
+    let mut s = Sums { rows: vec![0.0; a.nrows()], cols: vec![0.0; b.nrows()], diag: Vec::new(), total: 0.0 };
     for_blocks(kernel, a, b, par, |i0, j0, k| {
         for j in 0..k.ncols() {
             let col = k.col_as_slice(j);
@@ -95,6 +93,33 @@ pub(crate) fn sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, b: MatRef<'_, f64>, 
     })?;
     s.total = s.rows.iter().sum();
     Ok(s)
+}
+
+/// [`sums`] of `k(A, A)`: only blocks on and above the diagonal are
+/// evaluated (`K_JI = K_IJᵀ`), half the kernel evaluations.
+fn symmetric_sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, par: Par) -> Result<Sums> {
+    let n = a.nrows();
+    let (mut rows, mut diag) = (vec![0.0; n], vec![0.0; n]);
+    for i0 in (0..n).step_by(BLOCK) {
+        let li = BLOCK.min(n - i0);
+        for j0 in (i0..n).step_by(BLOCK) {
+            let lj = BLOCK.min(n - j0);
+            let k = kernel.gram(a.subrows(i0, li), a.subrows(j0, lj), par)?;
+            for j in 0..lj {
+                let col = k.col_as_slice(j);
+                for (r, v) in rows[i0..i0 + li].iter_mut().zip(col) {
+                    *r += v;
+                }
+                if j0 > i0 {
+                    rows[j0 + j] += col.iter().sum::<f64>();
+                } else {
+                    diag[j0 + j] = col[j];
+                }
+            }
+        }
+    }
+    let total = rows.iter().sum();
+    Ok(Sums { cols: rows.clone(), rows, diag, total })
 }
 
 fn check(x: MatRef<'_, f64>, y: MatRef<'_, f64>, min: usize) -> Result<()> {
