@@ -32,7 +32,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("mmd");
     g.sample_size(10);
     g.throughput(Throughput::Elements((3 * N * N) as u64));
-    g.bench_function("unbiased_gaussian", |b| b.iter(|| mmd::unbiased(&k, black_box(x.as_ref()), y.as_ref(), Par::Seq).unwrap()));
+    g.bench_function("unbiased_gaussian", |b| {
+        b.iter(|| mmd::unbiased(&k, black_box(x.as_ref()), y.as_ref(), Par::Seq).unwrap())
+    });
     let mut out = Mat::<f64>::zeros(N, N);
     g.bench_function("gemm_floor", |b| {
         b.iter(|| {
@@ -43,7 +45,9 @@ fn bench(c: &mut Criterion) {
     });
     g.throughput(Throughput::Elements((4 * N * N) as u64));
     g.bench_function("permutation_200", |b| {
-        b.iter(|| two_sample::permutation_test(&k, black_box(x.as_ref()), y.as_ref(), 200, 0.05, Par::Seq, &mut rng).unwrap())
+        b.iter(|| {
+            two_sample::permutation_test(&k, black_box(x.as_ref()), y.as_ref(), 200, 0.05, Par::Seq, &mut rng).unwrap()
+        })
     });
     g.finish();
 }
