@@ -14,7 +14,7 @@ use serde_json::Value;
 pub enum Profile {
     /// Seconds for the whole suite; what the tests run.
     Smoke,
-    /// The default: the whole suite in about 15 minutes on a 2-core laptop.
+    /// The default: the whole suite in minutes on a 2-core laptop (budget: 15).
     Quick,
     /// The papers' own scale; meant for sharding over a cluster.
     Paper,
