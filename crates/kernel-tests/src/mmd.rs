@@ -20,7 +20,7 @@ use crate::kernel::{Kernel, check_pair};
 use faer::{Mat, MatRef, Par};
 
 /// Rows per block of kernel evaluations.
-pub const BLOCK: usize = 2048;
+pub const BLOCK: usize = 512;
 
 /// An MMD² estimate with the variance of the estimator.
 #[derive(Clone, Copy, Debug, PartialEq)]
