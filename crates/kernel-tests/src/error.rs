@@ -14,9 +14,6 @@ pub enum Error {
         /// What was given.
         found: String,
     },
-    /// An input holds `NaN` or an infinity.
-    #[error("{0}: non-finite value")]
-    NonFinite(&'static str),
     /// A parameter lies outside its documented range.
     #[error("invalid {name} = {value}: {reason}")]
     InvalidParameter {

@@ -23,7 +23,7 @@
 use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
-use infoflow_numerics::linalg::pairwise_sq_distances;
+use infoflow_numerics::linalg::{ensure_finite_mat, pairwise_sq_distances};
 use infoflow_numerics::special::exp_in_place;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
@@ -153,13 +153,8 @@ impl Kernel for InverseMultiquadric {
 
 fn inner(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
     check_pair(x, y)?;
-    for (name, m) in [("x", x), ("y", y)] {
-        for j in 0..m.ncols() {
-            if (0..m.nrows()).any(|i| !m[(i, j)].is_finite()) {
-                return Err(Error::NonFinite(if name == "x" { "kernel input x" } else { "kernel input y" }));
-            }
-        }
-    }
+    ensure_finite_mat("kernel input x", x)?;
+    ensure_finite_mat("kernel input y", y)?;
     let mut g = Mat::zeros(x.nrows(), y.nrows());
     matmul(g.as_mut(), Accum::Replace, x, y.transpose(), 1.0, par);
     Ok(g)

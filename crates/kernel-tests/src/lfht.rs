@@ -22,8 +22,9 @@ use crate::kernel::{Kernel, check_pair};
 use crate::mmd::{check_finite, for_blocks, sums};
 use faer::{MatRef, Par};
 use infoflow_numerics::special::q_function;
-use infoflow_numerics::stats::{Interval, wilson_interval};
-use rand::{Rng, RngExt};
+use infoflow_numerics::stats::{Interval, Welford, wilson_interval};
+use rand::Rng;
+use rand::seq::SliceRandom;
 
 fn check_delta(delta: f64) -> Result<()> {
     if delta > 0.0 && delta <= 1.0 {
@@ -124,9 +125,9 @@ fn mean_sd(v: &[f64]) -> Result<(f64, f64)> {
             found: format!("{}", v.len()),
         });
     }
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (v.len() as f64 - 1.0);
-    Ok((mean, var.sqrt()))
+    let mut w = Welford::new();
+    w.extend(v.iter().copied());
+    Ok((w.mean()?, w.std_dev()?))
 }
 
 /// The Gaussian approximation (CLT over `m`) of the errors at threshold
@@ -164,12 +165,8 @@ pub fn resampled_threshold<R: Rng + ?Sized>(
     let mut idx: Vec<usize> = (0..pool.len()).collect();
     let mut stats: Vec<f64> = (0..draws)
         .map(|_| {
-            // Partial Fisher–Yates: the first m entries are a uniform subset.
-            for i in 0..m {
-                let j = rng.random_range(i..pool.len());
-                idx.swap(i, j);
-            }
-            idx[..m].iter().map(|&i| pool[i]).sum::<f64>() / m as f64
+            let (picked, _) = idx.partial_shuffle(rng, m);
+            picked.iter().map(|&i| pool[i]).sum::<f64>() / m as f64
         })
         .collect();
     stats.sort_by(f64::total_cmp);

@@ -18,6 +18,8 @@
 use crate::error::{Error, Result};
 use crate::kernel::{Kernel, check_pair};
 use faer::{Mat, MatRef, Par};
+use infoflow_numerics::linalg::ensure_finite_mat;
+use infoflow_numerics::stats::Welford;
 
 /// Rows per block of kernel evaluations.
 pub const BLOCK: usize = 512;
@@ -46,13 +48,9 @@ pub(crate) struct Sums {
     pub total: f64,
 }
 
+/// Checks that every entry of a sample is finite.
 pub(crate) fn check_finite(name: &'static str, m: MatRef<'_, f64>) -> Result<()> {
-    for j in 0..m.ncols() {
-        if (0..m.nrows()).any(|i| !m[(i, j)].is_finite()) {
-            return Err(Error::NonFinite(name));
-        }
-    }
-    Ok(())
+    Ok(ensure_finite_mat(name, m)?)
 }
 
 /// Visits every block `k(A_I, B_J)` with its row and column offsets.
@@ -152,8 +150,9 @@ fn variance(sx: &Sums, sy: &Sums, sxy: &Sums, n: f64, m: f64, unbiased: bool) ->
     let gy: Vec<f64> =
         (0..sy.rows.len()).map(|j| (sy.rows[j] - dy * sy.diag[j]) / (m - dy) - sxy.cols[j] / n).collect();
     let var = |g: &[f64]| {
-        let mean = g.iter().sum::<f64>() / g.len() as f64;
-        g.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (g.len() as f64 - 1.0).max(1.0)
+        let mut w = Welford::new();
+        w.extend(g.iter().copied());
+        w.variance().unwrap_or(0.0)
     };
     4.0 * var(&gx) / n + 4.0 * var(&gy) / m
 }
@@ -199,9 +198,9 @@ pub fn linear(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: 
     let (kxx, kyy, kxy, kyx) = (diag(&x0, &x1)?, diag(&y0, &y1)?, diag(&x0, &y1)?, diag(&x1, &y0)?);
     let h: Vec<f64> = (0..pairs).map(|i| kxx[i] + kyy[i] - kxy[i] - kyx[i]).collect();
     let p = pairs as f64;
-    let mean = h.iter().sum::<f64>() / p;
-    let var = if pairs > 1 { h.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (p - 1.0) / p } else { 0.0 };
-    Ok(Estimate { mmd2: mean, variance: var })
+    let mut w = Welford::new();
+    w.extend(h.iter().copied());
+    Ok(Estimate { mmd2: w.mean()?, variance: w.variance().map_or(0.0, |v| v / p) })
 }
 
 #[cfg(test)]

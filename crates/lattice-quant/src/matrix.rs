@@ -35,10 +35,9 @@ use crate::error::{Error, Result};
 use crate::lattice::{Gosset, Lattice};
 pub use crate::preprocess::Rotation;
 use crate::preprocess::{ColumnStats, SharedRotation};
-use crate::product::{ProductQuantizer, check_operands};
+use crate::product::{ProductQuantizer, check_operands, rotated_product};
 use crate::voronoi::VoronoiCode;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Mat, MatRef};
 use infoflow_numerics::rng::Streams;
 use rayon::prelude::*;
 
@@ -532,15 +531,8 @@ impl<L: Lattice> MatrixQuantizer<L> {
             ));
         }
         let (ya, yb) = (self.rotated(a)?, self.rotated(b)?);
-        let mut c = Mat::zeros(a.columns.len(), b.columns.len());
-        matmul(c.as_mut(), Accum::Replace, ya.transpose(), yb.as_ref(), 1.0, Par::Seq);
-        let n = self.rows as f64;
-        for (i, ca) in a.columns.iter().enumerate() {
-            for (j, cb) in b.columns.iter().enumerate() {
-                c[(i, j)] += n * ca.mean as f64 * cb.mean as f64;
-            }
-        }
-        Ok(c)
+        let means = |e: &EncodedMatrix| e.columns.iter().map(|c| c.mean as f64).collect::<Vec<_>>();
+        Ok(rotated_product(ya.as_ref(), yb.as_ref(), &means(a), &means(b), self.rows))
     }
 }
 

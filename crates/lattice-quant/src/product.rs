@@ -41,6 +41,28 @@ pub fn distortion(a: MatRef<'_, f64>, b: MatRef<'_, f64>, estimate: MatRef<'_, f
     Ok(err / (a.ncols() * b.ncols() * a.nrows()) as f64)
 }
 
+/// `ÂᵀB̂` from reconstructions in the rotated domain (`N × a`, `N × b`; the
+/// shared orthogonal rotation cancels) plus `n μ_i ν_j` for the stored column
+/// means of the two operands: the product of centred, normalised, rotated
+/// encodings that every scheme of the crate estimates. Single-threaded, so
+/// the result does not depend on the thread pool.
+pub(crate) fn rotated_product(
+    ya: MatRef<'_, f64>,
+    yb: MatRef<'_, f64>,
+    means_a: &[f64],
+    means_b: &[f64],
+    n: usize,
+) -> Mat<f64> {
+    let mut c = Mat::zeros(ya.ncols(), yb.ncols());
+    faer::linalg::matmul::matmul(c.as_mut(), faer::Accum::Replace, ya.transpose(), yb, 1.0, faer::Par::Seq);
+    for (i, &mi) in means_a.iter().enumerate() {
+        for (j, &mj) in means_b.iter().enumerate() {
+            c[(i, j)] += n as f64 * mi * mj;
+        }
+    }
+    c
+}
+
 /// Checks that both operands of a product have `rows` rows (finiteness is
 /// checked by the encoders).
 pub(crate) fn check_operands(rows: usize, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<()> {

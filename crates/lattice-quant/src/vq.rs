@@ -12,7 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::preprocess::{ColumnStats, Rotation, SharedRotation};
-use crate::product::{ProductQuantizer, check_operands};
+use crate::product::{ProductQuantizer, check_operands, rotated_product};
 use faer::{Mat, MatRef};
 use infoflow_numerics::rng::Streams;
 use rand::RngExt;
@@ -143,7 +143,7 @@ impl VqScheme {
         Ok(self)
     }
 
-    fn reconstruct(&self, a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f32>)> {
+    fn reconstruct(&self, a: MatRef<'_, f64>) -> Result<(Mat<f64>, Vec<f64>)> {
         let (n, big_n) = (self.rotation.rows(), self.rotation.padded());
         let mut out = Mat::zeros(big_n, a.ncols());
         let mut means = Vec::with_capacity(a.ncols());
@@ -161,7 +161,7 @@ impl VqScheme {
                 block.iter_mut().for_each(|v| *v /= to_unit);
             }
             dropped.fill(0.0);
-            means.push(stats.mean);
+            means.push(stats.mean as f64);
         }
         Ok((out, means))
     }
@@ -185,14 +185,7 @@ impl ProductQuantizer for VqScheme {
     fn estimate(&self, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
         check_operands(self.rows(), a, b)?;
         let ((ya, ma), (yb, mb)) = (self.reconstruct(a)?, self.reconstruct(b)?);
-        let mut c = ya.transpose() * yb;
-        let n = self.rows() as f64;
-        for (i, &mi) in ma.iter().enumerate() {
-            for (j, &mj) in mb.iter().enumerate() {
-                c[(i, j)] += n * mi as f64 * mj as f64;
-            }
-        }
-        Ok(c)
+        Ok(rotated_product(ya.as_ref(), yb.as_ref(), &ma, &mb, self.rows()))
     }
 }
 

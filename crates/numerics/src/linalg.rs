@@ -46,7 +46,9 @@ pub(crate) fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
 
-fn ensure_finite_mat(context: &'static str, x: MatRef<'_, f64>) -> Result<()> {
+/// Checks that every entry of `x` is finite ([`Error::NonFinite`] naming
+/// `context` otherwise).
+pub fn ensure_finite_mat(context: &'static str, x: MatRef<'_, f64>) -> Result<()> {
     for j in 0..x.ncols() {
         for i in 0..x.nrows() {
             if !x[(i, j)].is_finite() {

@@ -148,7 +148,7 @@ pub fn play<R: Rng + ?Sized>(
     }
     let mut history = Vec::with_capacity(horizon);
     let mut loss = 0.0;
-    let mut proposals = Vec::new();
+    let (mut proposals, mut ratios) = (Vec::new(), Vec::new());
     for _ in 0..horizon {
         let x = match (adversary, sampler) {
             (Adversary::Smooth { sigma }, _) => theta - sigma / 2.0 + sigma * rng.random::<f64>(),
@@ -156,8 +156,8 @@ pub fn play<R: Rng + ?Sized>(
                 proposals.clear();
                 proposals.extend((0..hints).map(|_| rng.random::<f64>()));
                 let inside = |z: f64| (z - theta).abs() <= width / 2.0;
-                let ratios: Vec<f64> =
-                    proposals.iter().map(|&z| 1.0 - q + if inside(z) { q / width } else { 0.0 }).collect();
+                ratios.clear();
+                ratios.extend(proposals.iter().map(|&z| 1.0 - q + if inside(z) { q / width } else { 0.0 }));
                 proposals[rule.select(&ratios, rng)?]
             }
             _ => unreachable!("validated above"),

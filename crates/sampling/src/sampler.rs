@@ -49,12 +49,12 @@ pub enum Rule {
 }
 
 /// `(1 − p)^k` accurately for tiny `p`.
-fn survive(p: f64, k: f64) -> f64 {
+pub(crate) fn survive(p: f64, k: f64) -> f64 {
     if p >= 1.0 { if k == 0.0 { 1.0 } else { 0.0 } } else { (k * (-p).ln_1p()).exp() }
 }
 
 /// `1 − (1 − p)^k` accurately for tiny `p`.
-fn hit(p: f64, k: f64) -> f64 {
+pub(crate) fn hit(p: f64, k: f64) -> f64 {
     if p >= 1.0 { if k == 0.0 { 0.0 } else { 1.0 } } else { -(k * (-p).ln_1p()).exp_m1() }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::divergence::FDivergence;
 use crate::error::{Error, Result};
+use crate::sampler::{hit, survive};
 
 /// A two-point pair `μ = (1 − p, p)`, `ν = (1 − q, q)`, `0 < p ≤ q < 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -16,10 +17,6 @@ pub struct TwoPoint {
     pub p: f64,
     /// `ν`'s mass on the rare atom.
     pub q: f64,
-}
-
-fn hit(p: f64, n: f64) -> f64 {
-    -(n * (-p).ln_1p()).exp_m1()
 }
 
 impl TwoPoint {
@@ -42,10 +39,6 @@ impl TwoPoint {
         let out = hit(accept, n) * p * a1 / accept + survive(accept, n - 1.0) * (1.0 - a1) * p;
         (out - q).abs()
     }
-}
-
-fn survive(p: f64, n: f64) -> f64 {
-    (n * (-p).ln_1p()).exp()
 }
 
 /// The largest `q ∈ [p, 1)` with `D_f((1 − q, q)‖(1 − p, p)) ≤ d` (bisection).

@@ -38,7 +38,7 @@ mod rans;
 use crate::error::{Error, Result};
 use crate::lattice::{Gosset, Lattice};
 use crate::preprocess::{ColumnStats, Rotation, SharedRotation};
-use crate::product::check_operands;
+use crate::product::{check_operands, rotated_product};
 use faer::{Mat, MatRef};
 use rans::{Decoder, Encoder, Model};
 use rayon::prelude::*;
@@ -367,14 +367,7 @@ impl EntropyCodedE8 {
     /// rotated domain, plus `n μ_A μ_B` for the means).
     pub fn product(&self, a: &EntropyCodedMatrix, b: &EntropyCodedMatrix) -> Result<Mat<f64>> {
         let ((ya, ma), (yb, mb)) = (self.rotated(a)?, self.rotated(b)?);
-        let mut c = ya.transpose() * yb;
-        let n = self.rows() as f64;
-        for (i, &mi) in ma.iter().enumerate() {
-            for (j, &mj) in mb.iter().enumerate() {
-                c[(i, j)] += n * mi * mj;
-            }
-        }
-        Ok(c)
+        Ok(rotated_product(ya.as_ref(), yb.as_ref(), &ma, &mb, self.rows()))
     }
 
     /// Encodes both operands and estimates `AᵀB`, returning the estimate

@@ -28,7 +28,9 @@ use infoflow_kernel_tests::kernel::{Gaussian, median_bandwidth};
 use infoflow_kernel_tests::lfht::{ErrorRate, resampled_threshold, witness_scores};
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::special::q_function;
-use rand::{Rng, RngExt};
+use infoflow_numerics::stats::Welford;
+use rand::Rng;
+use rand::seq::SliceRandom;
 use rand_distr::{Binomial, Distribution};
 use serde::{Deserialize, Serialize};
 
@@ -70,18 +72,15 @@ const POOL: usize = 2000;
 const DRAWS: usize = 4;
 const ALPHA: f64 = 0.05;
 
-fn mean_var(v: &[f64]) -> (f64, f64) {
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    (m, v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() as f64 - 1.0))
+fn mean_var(v: &[f64]) -> Result<(f64, f64)> {
+    let mut w = Welford::new();
+    w.extend(v.iter().copied());
+    Ok((w.mean()?, w.variance()?))
 }
 
-/// The mean of `k` scores drawn without replacement from `pool` (partial shuffle of `idx`).
+/// The sum of `k` scores drawn without replacement from `pool` (`idx` holds its indices).
 fn subset_sum<R: Rng + ?Sized>(pool: &[f64], idx: &mut [usize], k: usize, rng: &mut R) -> f64 {
-    for i in 0..k {
-        let j = rng.random_range(i..idx.len());
-        idx.swap(i, j);
-    }
-    idx[..k].iter().map(|&i| pool[i]).sum()
+    idx.partial_shuffle(rng, k).0.iter().map(|&i| pool[i]).sum()
 }
 
 impl Experiment for MixtureExperiment {
@@ -132,7 +131,7 @@ impl Experiment for MixtureExperiment {
                     / p.m as f64;
                 rejections += (t > threshold) as u64;
             }
-            let ((ex, vx), (ey, vy)) = (mean_var(sx), mean_var(sy));
+            let ((ex, vx), (ey, vy)) = (mean_var(sx)?, mean_var(sy)?);
             let mix = (1.0 - p.delta) * ex + p.delta * ey;
             let var = (1.0 - p.delta) * vx + p.delta * vy + p.delta * (1.0 - p.delta) * (ey - ex).powi(2);
             predicted += q_function((threshold - mix) / (var / p.m as f64).sqrt()) / DRAWS as f64;

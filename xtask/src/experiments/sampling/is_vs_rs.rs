@@ -19,7 +19,7 @@ use crate::lab::{
 };
 use anyhow::{Result, anyhow};
 use infoflow_numerics::rng::Streams;
-use infoflow_numerics::stats::fit_line;
+use infoflow_numerics::stats::{Welford, fit_line};
 use infoflow_sampling::distribution::{Continuous, Law1d, ratio_at};
 use infoflow_sampling::importance::{Estimator, rejection_cdf};
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,7 @@ impl Experiment for IsVsRs {
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
         let (nu, mu) = pair(&p.pair)?;
         let m = (p.n as f64).sqrt();
-        let mut sums = [(0.0f64, 0.0f64); 4];
+        let mut stats: [Welford; 4] = std::array::from_fn(|_| Welford::new());
         let mut empty = 0;
         for rep in 0..p.reps as u64 {
             let mut rng = streams.stream(rep);
@@ -107,21 +107,15 @@ impl Experiment for IsVsRs {
                     }
                 },
             ];
-            for (s, e) in sums.iter_mut().zip(errs) {
-                s.0 += e;
-                s.1 += e * e;
+            for (w, e) in stats.iter_mut().zip(errs) {
+                w.push(e);
             }
         }
-        let k = p.reps as f64;
         let errors = ESTIMATORS
             .iter()
-            .zip(sums)
-            .map(|(name, (s, s2))| {
-                let mean = s / k;
-                let var = (s2 / k - mean * mean).max(0.0) * k / (k - 1.0).max(1.0);
-                ((*name).to_string(), mean, (var / k).sqrt())
-            })
-            .collect();
+            .zip(&stats)
+            .map(|(name, w)| Ok(((*name).to_string(), w.mean()?, w.std_error().unwrap_or(0.0))))
+            .collect::<Result<_>>()?;
         Ok(Measured { errors, empty_rejections: empty })
     }
 

@@ -18,7 +18,7 @@ use crate::lab::{
 };
 use anyhow::{Result, anyhow};
 use infoflow_numerics::rng::Streams;
-use infoflow_numerics::stats::fit_line;
+use infoflow_numerics::stats::{Welford, fit_line};
 use infoflow_sampling::divergence::{ChiSquared, FDivergence, Kl};
 use infoflow_sampling::online::{Adversary, Learner, play};
 use serde::{Deserialize, Serialize};
@@ -102,17 +102,13 @@ impl Experiment for SmoothedOnline {
             "ftpl" => Learner::Ftpl { grid: GRID, hallucinated: (p.horizon as f64).sqrt().ceil() as usize },
             other => return Err(anyhow!("unknown learner {other}")),
         };
-        let (mut s, mut s2, mut best) = (0.0, 0.0, 0.0);
+        let (mut regret, mut best) = (Welford::new(), Welford::new());
         for rep in 0..p.reps as u64 {
             let o = play(adversary, div.as_ref(), learner, p.horizon, 0.1, &mut streams.stream(rep))?;
-            s += o.regret();
-            s2 += o.regret() * o.regret();
-            best += o.best;
+            regret.push(o.regret());
+            best.push(o.best);
         }
-        let k = p.reps as f64;
-        let mean = s / k;
-        let var = (s2 / k - mean * mean).max(0.0) * k / (k - 1.0).max(1.0);
-        Ok(Measured { regret: mean, std_error: (var / k).sqrt(), best_loss: best / k })
+        Ok(Measured { regret: regret.mean()?, std_error: regret.std_error().unwrap_or(0.0), best_loss: best.mean()? })
     }
 
     fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
