@@ -14,6 +14,7 @@
 use crate::error::{Error, Result, check_finite};
 use infoflow_numerics::signal::C64;
 use infoflow_numerics::special::log_sum_exp;
+use multiversion::multiversion;
 
 /// A constellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -108,35 +109,15 @@ impl Constellation {
     pub fn hard_bits(self, symbols: &[C64], bits: &mut Vec<u8>) -> Result<()> {
         check_finite("symbols to decide", symbols)?;
         bits.clear();
-        self.push_hard_bits(symbols, bits);
+        bits.resize(self.bits_per_symbol() * symbols.len(), 0);
+        self.hard_bits_into(symbols, bits);
         Ok(())
     }
 
-    /// Appends the hard decisions of `symbols` (finite) to `bits`.
-    pub(crate) fn push_hard_bits(self, symbols: &[C64], bits: &mut Vec<u8>) {
-        let m = self.bits_per_symbol();
-        let start = bits.len();
-        bits.resize(start + m * symbols.len(), 0);
-        let out = &mut bits[start..];
-        match self {
-            Constellation::Bpsk => out.iter_mut().zip(symbols).for_each(|(b, s)| *b = (s.re < 0.0) as u8),
-            Constellation::Qpsk => {
-                for (b, s) in out.chunks_exact_mut(2).zip(symbols) {
-                    b[0] = (s.re < 0.0) as u8;
-                    b[1] = (s.im < 0.0) as u8;
-                }
-            }
-            Constellation::Qam16 => {
-                // Per axis: sign bit, then |x| above the 2/√10 threshold → 0 (outer level 3 is bit 1).
-                let t = 2.0 / 10f64.sqrt();
-                for (b, s) in out.chunks_exact_mut(4).zip(symbols) {
-                    b[0] = (s.re < 0.0) as u8;
-                    b[1] = (s.im < 0.0) as u8;
-                    b[2] = (s.re.abs() > t) as u8;
-                    b[3] = (s.im.abs() > t) as u8;
-                }
-            }
-        }
+    /// Writes the hard decisions of `symbols` (finite) to `out`, `m` bits
+    /// per symbol.
+    pub(crate) fn hard_bits_into(self, symbols: &[C64], out: &mut [u8]) {
+        hard_bits_kernel(self, symbols, out);
     }
 
     /// Exact LLRs `ln P(b = 1 | y)/P(b = 0 | y)` for equiprobable symbols in
@@ -163,6 +144,82 @@ impl Constellation {
             }
         }
         Ok(())
+    }
+}
+
+/// [`Constellation::hard_bits_into`], compiled for AVX-512, AVX2 and SSE4.1
+/// and chosen at run time (comparisons are exact: every version gives the
+/// same bits).
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512bw+avx2", "x86_64+avx2", "x86_64+sse4.1"))]
+fn hard_bits_kernel(constellation: Constellation, symbols: &[C64], out: &mut [u8]) {
+    match constellation {
+        Constellation::Bpsk => out.iter_mut().zip(symbols).for_each(|(b, s)| *b = (s.re < 0.0) as u8),
+        Constellation::Qpsk => {
+            for (b, s) in out.chunks_exact_mut(2).zip(symbols) {
+                b[0] = (s.re < 0.0) as u8;
+                b[1] = (s.im < 0.0) as u8;
+            }
+        }
+        Constellation::Qam16 => {
+            // Per axis: sign bit, then |x| above the 2/√10 threshold → 0 (outer level 3 is bit 1).
+            let t = 2.0 / 10f64.sqrt();
+            for (b, s) in out.chunks_exact_mut(4).zip(symbols) {
+                b[0] = (s.re < 0.0) as u8;
+                b[1] = (s.im < 0.0) as u8;
+                b[2] = (s.re.abs() > t) as u8;
+                b[3] = (s.im.abs() > t) as u8;
+            }
+        }
+    }
+}
+
+/// A constellation's points times a scale, for mapping many bit groups:
+/// the same values as scaling [`Constellation::points`] and looking them
+/// up; for BPSK and QPSK the bits flip the signs of the scaled point
+/// `(+, +)` directly (negation is exact), which vectorises.
+#[derive(Clone, Debug)]
+pub(crate) struct ScaledMap {
+    constellation: Constellation,
+    table: Vec<C64>,
+}
+
+impl ScaledMap {
+    /// The points of `constellation` times `scale`.
+    pub(crate) fn new(constellation: Constellation, scale: f64) -> Self {
+        Self { constellation, table: constellation.points().into_iter().map(|p| p * scale).collect() }
+    }
+
+    /// `out[i]` = the scaled point of symbol `i`'s bits (already checked to
+    /// be 0 or 1, `bits.len() = m · out.len()`).
+    pub(crate) fn map(&self, bits: &[u8], out: &mut [C64]) {
+        map_kernel(self.constellation, &self.table, bits, out);
+    }
+}
+
+/// [`ScaledMap::map`], compiled for AVX-512, AVX2 and SSE4.1 and chosen at
+/// run time (sign flips and lookups are exact: every version gives the same
+/// values).
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512bw+avx2", "x86_64+avx2", "x86_64+sse4.1"))]
+fn map_kernel(constellation: Constellation, table: &[C64], bits: &[u8], out: &mut [C64]) {
+    let sign = |b: u8| (b as u64) << 63;
+    let (re, im) = (table[0].re.to_bits(), table[0].im.to_bits());
+    match constellation {
+        Constellation::Bpsk => {
+            for (o, &b) in out.iter_mut().zip(bits) {
+                *o = C64::new(f64::from_bits(re ^ sign(b)), 0.0);
+            }
+        }
+        Constellation::Qpsk => {
+            for (o, b) in out.iter_mut().zip(bits.chunks_exact(2)) {
+                *o = C64::new(f64::from_bits(re ^ sign(b[0])), f64::from_bits(im ^ sign(b[1])));
+            }
+        }
+        Constellation::Qam16 => {
+            for (o, g) in out.iter_mut().zip(bits.chunks_exact(4)) {
+                let v = (g[0] as usize) << 3 | (g[1] as usize) << 2 | (g[2] as usize) << 1 | g[3] as usize;
+                *o = table[v];
+            }
+        }
     }
 }
 

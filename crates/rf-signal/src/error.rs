@@ -64,11 +64,19 @@ impl Error {
 /// Checks that every sample of `x` is finite (a branch-free scan of the
 /// exponent bits, so it vectorises).
 pub(crate) fn check_finite(context: &'static str, x: &[infoflow_numerics::signal::C64]) -> Result<()> {
+    if any_non_finite(infoflow_numerics::signal::as_interleaved(x)) {
+        Err(Error::NonFinite { context })
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether some value is NaN or ±∞ (all exponent bits set), branch-free so
+/// that it vectorises; compiled for AVX-512, AVX2 and SSE4.1.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2", "x86_64+avx2", "x86_64+sse4.1"))]
+fn any_non_finite(x: &[f64]) -> bool {
     const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
-    let bad = infoflow_numerics::signal::as_interleaved(x)
-        .iter()
-        .fold(0u64, |acc, v| acc | ((v.to_bits() & EXPONENT == EXPONENT) as u64));
-    if bad == 0 { Ok(()) } else { Err(Error::NonFinite { context }) }
+    x.iter().fold(0u64, |acc, v| acc | ((v.to_bits() & EXPONENT == EXPONENT) as u64)) != 0
 }
 
 /// Checks that `x` has `expected` samples.

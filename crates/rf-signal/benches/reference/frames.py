@@ -141,7 +141,7 @@ def main():
     import json
     target = json.loads(exe)["target_directory"]
     binary = os.path.join(target, "release", "examples", "frames_workload")
-    rows = []
+    rows, ceilings = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for soi, per in (("qpsk", 5120), ("ofdm", 57344)):
             bits = rng.integers(0, 2, size=(frames, per), dtype=np.uint8)
@@ -157,6 +157,7 @@ def main():
             words = out.split()
             rust_gen = float(words[words.index("generate") + 1])
             rust_dem = float(words[words.index("demodulate") + 1])
+            floors = {k: float(words[words.index(k) + 1]) for k in ("read", "transforms") if k in words}
             rust_frames = np.fromfile(paths[1], dtype="<f8").view(complex).reshape(frames, N)
             rust_bits = np.fromfile(paths[2], dtype=np.uint8).reshape(frames, per)
             for name, gen, dem in variants:
@@ -166,9 +167,18 @@ def main():
                 assert err < 1e-9, f"{soi} {name}: frames differ by {err}"
                 assert (decided == bits).all() and (rust_bits == bits).all(), f"{soi} {name}: bits differ"
                 rows.append((soi, name, frames / t_gen, frames / rust_gen, frames / t_dem, frames / rust_dem))
+                if "transforms" in floors:
+                    fft, read = floors["transforms"] / frames, floors["read"] / frames
+                    ceilings.append(
+                        f"{soi} {name}: floors per frame: reading it {read * 1e6:.1f} us, its 512 FFTs alone (RustFFT, "
+                        f"one batched call) {fft * 1e6:.1f} us; so no demodulator beats numpy by more than "
+                        f"{t_dem / frames / read:.1f}x (reading alone) or {t_dem / frames / fft:.1f}x (with RustFFT), "
+                        f"and no generator by more than {t_gen / frames / fft:.1f}x (with RustFFT)")
     print(f"\n{'SOI':5} {'numpy version':12} {'gen numpy':>10} {'gen rust':>10} {'ratio':>7} {'demod numpy':>12} {'demod rust':>11} {'ratio':>7}  (frames/s, one thread)")
     for soi, name, g_np, g_rs, d_np, d_rs in rows:
         print(f"{soi:5} {name:12} {g_np:10.1f} {g_rs:10.1f} {g_rs / g_np:6.1f}x {d_np:12.1f} {d_rs:11.1f} {d_rs / d_np:6.1f}x")
+    for line in ceilings:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 //! generalisations.
 
 use super::{Modem, check_bits};
-use crate::constellation::Constellation;
+use crate::constellation::{Constellation, ScaledMap};
 use crate::error::{Error, Result, check_finite, check_len};
 use infoflow_numerics::signal::{C64, fft_plans};
 
@@ -26,7 +26,13 @@ pub struct Ofdm {
     carriers: Vec<isize>,
     /// Their FFT bins.
     bins: Vec<usize>,
+    /// Runs of carriers on consecutive bins: (first bin, first carrier index, length).
+    runs: Vec<(usize, usize, usize)>,
 }
+
+/// OFDM symbols per FFT batch: one RustFFT call per batch, and a batch's
+/// grid (32 KB at 64 points) stays in L1.
+const BATCH: usize = 32;
 
 impl Ofdm {
     /// OFDM with `fft_size` points, cyclic prefix `cp`, `ofdm_symbols`
@@ -61,8 +67,15 @@ impl Ofdm {
                 "occupied carriers are distinct frequency indices in [−N/2, N/2), at least one",
             ));
         }
-        let bins = sorted.iter().map(|&c| c.rem_euclid(fft_size as isize) as usize).collect();
-        Ok(Self { constellation, fft_size, cp, ofdm_symbols, carriers: sorted, bins })
+        let bins: Vec<usize> = sorted.iter().map(|&c| c.rem_euclid(fft_size as isize) as usize).collect();
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, &b) in bins.iter().enumerate() {
+            match runs.last_mut() {
+                Some((first, _, len)) if *first + *len == b => *len += 1,
+                _ => runs.push((b, i, 1)),
+            }
+        }
+        Ok(Self { constellation, fft_size, cp, ofdm_symbols, carriers: sorted, bins, runs })
     }
 
     /// The grid of guards and a DC null: carriers from `−N/2 + lower` to
@@ -87,6 +100,11 @@ impl Ofdm {
         Self::new(Constellation::Qpsk, 64, 16, (4, 3), true, 512).expect("valid preset")
     }
 
+    /// Bits per OFDM symbol.
+    fn bits_per_symbol_period(&self) -> usize {
+        self.constellation.bits_per_symbol() * self.carriers.len()
+    }
+
     /// The occupied carriers (signed frequency indices).
     pub fn carriers(&self) -> &[isize] {
         &self.carriers
@@ -103,37 +121,62 @@ impl Ofdm {
     }
 
     /// Fills each OFDM symbol's body with `fill(symbol index, body)` (the
-    /// body zeroed first), inverse-transforms it in place and copies the
-    /// cyclic prefix: no allocation beyond the FFT scratch.
+    /// body zeroed first), inverse-transforms it and writes it with its
+    /// cyclic prefix. Bodies are built [`BATCH`] at a time in one contiguous
+    /// grid, transformed by one RustFFT call (the same transform per body as
+    /// one call each) and copied out.
     fn synthesise(&self, frame: &mut [C64], mut fill: impl FnMut(usize, &mut [C64])) {
         let (n, cp) = (self.fft_size, self.cp);
         let fft = fft_plans().inverse(n);
-        let mut scratch = vec![C64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
-        for (j, out) in frame.chunks_exact_mut(n + cp).enumerate() {
-            let (prefix, body) = out.split_at_mut(cp);
-            body.fill(C64::new(0.0, 0.0));
-            fill(j, body);
-            fft.process_with_scratch(body, &mut scratch);
-            prefix.copy_from_slice(&body[n - cp..]);
+        let zero = C64::new(0.0, 0.0);
+        let mut scratch = vec![zero; fft.get_inplace_scratch_len()];
+        let mut grid = vec![zero; BATCH.min(self.ofdm_symbols) * n];
+        for (b, out) in frame.chunks_mut(BATCH * (n + cp)).enumerate() {
+            let grid = &mut grid[..out.len() / (n + cp) * n];
+            grid.fill(zero);
+            for (i, body) in grid.chunks_exact_mut(n).enumerate() {
+                fill(b * BATCH + i, body);
+            }
+            fft.process_with_scratch(grid, &mut scratch);
+            for (symbol, body) in out.chunks_exact_mut(n + cp).zip(grid.chunks_exact(n)) {
+                let (prefix, rest) = symbol.split_at_mut(cp);
+                prefix.copy_from_slice(&body[n - cp..]);
+                rest.copy_from_slice(body);
+            }
         }
     }
 
-    /// Drops each OFDM symbol's prefix, transforms the body (unitary) and
-    /// hands the occupied bins, in carrier order, to `take(symbol index, bins)`.
-    fn analyse(&self, frame: &[C64], mut take: impl FnMut(usize, &[C64])) {
+    /// Drops each OFDM symbol's prefix, transforms the body (unitary, a
+    /// batch per RustFFT call) and hands the occupied bins, in carrier
+    /// order, to `take(symbol index, bins)`. With `check`, each batch of the
+    /// frame (prefixes included) is checked for NaN and ∞ just before it is
+    /// copied, while it is in cache.
+    fn analyse(&self, frame: &[C64], check: bool, mut take: impl FnMut(usize, &[C64])) -> Result<()> {
         let (n, cp) = (self.fft_size, self.cp);
         let fft = fft_plans().forward(n);
-        let mut scratch = vec![C64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
-        let (mut body, mut bins) = (vec![C64::new(0.0, 0.0); n], vec![C64::new(0.0, 0.0); self.bins.len()]);
+        let zero = C64::new(0.0, 0.0);
+        let mut scratch = vec![zero; fft.get_inplace_scratch_len()];
+        let (mut grid, mut bins) = (vec![zero; BATCH.min(self.ofdm_symbols) * n], vec![zero; self.bins.len()]);
         let scale = 1.0 / (n as f64).sqrt();
-        for (j, s) in frame.chunks_exact(n + cp).enumerate() {
-            body.copy_from_slice(&s[cp..]);
-            fft.process_with_scratch(&mut body, &mut scratch);
-            for (d, &b) in bins.iter_mut().zip(&self.bins) {
-                *d = body[b] * scale;
+        for (b, symbols) in frame.chunks(BATCH * (n + cp)).enumerate() {
+            let grid = &mut grid[..symbols.len() / (n + cp) * n];
+            if check {
+                check_finite("frame to demodulate", symbols)?;
             }
-            take(j, &bins);
+            for (body, s) in grid.chunks_exact_mut(n).zip(symbols.chunks_exact(n + cp)) {
+                body.copy_from_slice(&s[cp..]);
+            }
+            fft.process_with_scratch(grid, &mut scratch);
+            for (i, body) in grid.chunks_exact(n).enumerate() {
+                for &(bin, first, len) in &self.runs {
+                    for (d, z) in bins[first..first + len].iter_mut().zip(&body[bin..bin + len]) {
+                        *d = z * scale;
+                    }
+                }
+                take(b * BATCH + i, &bins);
+            }
         }
+        Ok(())
     }
 }
 
@@ -175,13 +218,13 @@ impl Modem for Ofdm {
         check_bits(bits, self.bits_per_frame())?;
         check_len("frame", frame.len(), self.frame_len())?;
         let scale = 1.0 / (self.fft_size as f64).sqrt();
-        let points: Vec<C64> = self.constellation.points().into_iter().map(|p| p * scale).collect();
         let m = self.constellation.bits_per_symbol();
-        let per = m * self.carriers.len();
+        let per = self.bits_per_symbol_period();
+        let map = ScaledMap::new(self.constellation, scale);
         self.synthesise(frame, |data, body| {
-            for (&b, group) in self.bins.iter().zip(bits[data * per..(data + 1) * per].chunks_exact(m)) {
-                let v = group.iter().fold(0usize, |acc, &x| (acc << 1) | x as usize);
-                body[b] = points[v];
+            let bits = &bits[data * per..(data + 1) * per];
+            for &(bin, first, len) in &self.runs {
+                map.map(&bits[m * first..m * (first + len)], &mut body[bin..bin + len]);
             }
         });
         Ok(())
@@ -191,28 +234,15 @@ impl Modem for Ofdm {
         check_len("frame", frame.len(), self.frame_len())?;
         check_len("symbols", symbols.len(), self.symbols_per_frame())?;
         let k = self.carriers.len();
-        self.analyse(frame, |data, bins| symbols[data * k..(data + 1) * k].copy_from_slice(bins));
-        Ok(())
+        self.analyse(frame, false, |data, bins| symbols[data * k..(data + 1) * k].copy_from_slice(bins))
     }
 
     fn demodulate_into(&self, frame: &[C64], bits: &mut Vec<u8>) -> Result<()> {
         check_len("frame to demodulate", frame.len(), self.frame_len())?;
-        // The FFT spreads a non-finite body sample to every bin, so checking
-        // the cyclic prefixes and the decided bins checks the whole frame.
-        let period = self.fft_size + self.cp;
-        if frame.chunks_exact(period).any(|s| check_finite("frame to demodulate", &s[..self.cp]).is_err()) {
-            return Err(Error::NonFinite { context: "frame to demodulate" });
-        }
+        let per = self.bits_per_symbol_period();
         bits.clear();
-        let mut bad = false;
-        self.analyse(frame, |_, bins| {
-            bad |= check_finite("frame to demodulate", bins).is_err();
-            self.constellation.push_hard_bits(bins, bits);
-        });
-        if bad {
-            return Err(Error::NonFinite { context: "frame to demodulate" });
-        }
-        Ok(())
+        bits.resize(self.bits_per_frame(), 0);
+        self.analyse(frame, true, |j, bins| self.constellation.hard_bits_into(bins, &mut bits[j * per..(j + 1) * per]))
     }
 
     fn symbol_noise_var(&self, sample_noise_var: f64) -> f64 {
