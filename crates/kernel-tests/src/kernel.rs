@@ -23,8 +23,8 @@
 use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
-use infoflow_numerics::linalg::{ensure_finite_mat, pairwise_sq_distances};
-use infoflow_numerics::special::exp_in_place;
+use infoflow_numerics::linalg::{ensure_finite_mat, pairwise_sq_distances, pairwise_sq_distances_into};
+use infoflow_numerics::special::{exp_in_place, exp_scaled_in_place};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 
@@ -34,6 +34,13 @@ pub trait Kernel: Send + Sync {
     fn name(&self) -> String;
     /// The block `K_ij = k(x_i, y_j)` (`x`: `n × d`, `y`: `m × d`).
     fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>>;
+    /// [`Kernel::gram`] into `out`, for loops over blocks: kernels that can
+    /// reuse `out`'s allocation do (the Gaussian kernel does); the default
+    /// replaces it.
+    fn gram_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
+        *out = self.gram(x, y, par)?;
+        Ok(())
+    }
 }
 
 /// A feature map `φ: R^d → R^D` applied to every row.
@@ -89,13 +96,20 @@ impl Kernel for Gaussian {
         format!("Gaussian(ℓ = {:.4})", self.bandwidth)
     }
     fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
-        let s = -0.5 / (self.bandwidth * self.bandwidth);
-        let mut g = map_distances(x, y, par, |d| s * d)?;
-        // The vectorised exponential of the shared numerics (within 2 ulp).
-        for j in 0..g.ncols() {
-            exp_in_place(g.col_as_slice_mut(j));
-        }
+        let mut g = Mat::new();
+        self.gram_into(x, y, par, &mut g)?;
         Ok(g)
+    }
+    fn gram_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
+        check_pair(x, y)?;
+        pairwise_sq_distances_into(x, y, par, out)?;
+        // One pass: e^{s·d} with the vectorised exponential of the shared
+        // numerics (within 2 ulp).
+        let s = -0.5 / (self.bandwidth * self.bandwidth);
+        for j in 0..out.ncols() {
+            exp_scaled_in_place(out.col_as_slice_mut(j), s);
+        }
+        Ok(())
     }
 }
 

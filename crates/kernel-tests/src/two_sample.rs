@@ -104,11 +104,12 @@ pub fn permutation_statistics(
     let mut ka = Mat::<f64>::zeros(total_n, cols);
     let mut diag = vec![0.0; total_n];
     // Blocks on and above the diagonal only: K_JI = K_IJᵀ serves the other half.
+    let mut k = Mat::new();
     for i0 in (0..total_n).step_by(BLOCK) {
         let li = BLOCK.min(total_n - i0);
         for j0 in (i0..total_n).step_by(BLOCK) {
             let lj = BLOCK.min(total_n - j0);
-            let k = kernel.gram(z.as_ref().subrows(i0, li), z.as_ref().subrows(j0, lj), par)?;
+            kernel.gram_into(z.as_ref().subrows(i0, li), z.as_ref().subrows(j0, lj), par, &mut k)?;
             matmul(ka.as_mut().subrows_mut(i0, li), Accum::Add, k.as_ref(), a.as_ref().subrows(j0, lj), 1.0, par);
             if i0 == j0 {
                 (0..li).for_each(|i| diag[i0 + i] = k[(i, i)]);
