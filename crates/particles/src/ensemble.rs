@@ -79,6 +79,8 @@ struct Kernel {
     h: f64,
     threshold: f64,
     count: bool,
+    /// Every token is a unit vector (to rounding), so `|⟨x_i, x_j⟩| ≤ 1`.
+    unit: bool,
 }
 
 /// Many independent systems of `n` unit-mass tokens in `R^d` (identity heads).
@@ -94,6 +96,9 @@ pub struct Ensemble {
     /// For `d > LANE_KERNEL_MAX_DIM`: one contiguous `d × n` matrix per
     /// system (the lane storage above is then empty).
     columns: Vec<Mat<f64>>,
+    /// Every token is a unit vector (to rounding): true after any step (the
+    /// scheme renormalises), and at construction when the inputs are.
+    unit: bool,
 }
 
 impl Ensemble {
@@ -101,6 +106,10 @@ impl Ensemble {
     pub fn new(systems: &[Particles]) -> Result<Self> {
         let first =
             systems.first().ok_or(Error::TooFewParticles { context: "ensemble systems", required: 1, found: 0 })?;
+        let unit = systems.iter().all(|s| {
+            let x = s.positions();
+            (0..x.nrows()).all(|i| ((0..x.ncols()).map(|k| x[(i, k)] * x[(i, k)]).sum::<f64>() - 1.0).abs() <= 1e-12)
+        });
         let (n, d) = (first.len(), first.dim());
         if n == 0 {
             return Err(Error::TooFewParticles { context: "ensemble", required: 1, found: 0 });
@@ -123,6 +132,7 @@ impl Ensemble {
                 weights: Vec::new(),
                 acc: Vec::new(),
                 columns: systems.iter().map(|s| s.positions().transpose().to_owned()).collect(),
+                unit,
             });
         }
         let chunks = systems.len().div_ceil(LANES);
@@ -148,6 +158,7 @@ impl Ensemble {
             weights: vec![[0.0; LANES]; n * n],
             acc: vec![[0.0; LANES]; d],
             columns: Vec::new(),
+            unit,
         })
     }
 
@@ -218,6 +229,7 @@ impl Ensemble {
             h: s.step,
             threshold: s.threshold.unwrap_or(0.0),
             count: s.threshold.is_some(),
+            unit: self.unit,
         };
         if self.d > LANE_KERNEL_MAX_DIM {
             return self.euler_step_gemm(s, k);
@@ -242,6 +254,7 @@ impl Ensemble {
             });
         }
         std::mem::swap(&mut self.x, &mut self.next);
+        self.unit = true;
         let pairs = (self.systems * self.n * (self.n - 1)) as f64;
         Ok(s.threshold.map(|_| if pairs > 0.0 { hits / pairs } else { 0.0 }))
     }
@@ -339,10 +352,10 @@ fn intrinsics(
     if (k.softmax && k.beta < 0.0) || !avx512::available() {
         return false;
     }
-    // Tokens are unit vectors, so the exponents β⟨x_i, x_j⟩ − shift lie in
+    // For unit tokens the exponents β⟨x_i, x_j⟩ − shift lie in
     // ±|β|(1 + rounding) − shift: inside exp's range [−708, 709] unless β is huge.
     let shift = if k.softmax { k.beta } else { k.shift };
-    let in_range = k.beta.abs() * 1.001 + shift.abs() < 708.0;
+    let in_range = k.unit && k.beta.abs() * 1.001 + shift.abs() < 708.0;
     // SAFETY: `available` checked that the CPU has AVX-512F.
     unsafe {
         match d {
@@ -760,13 +773,23 @@ mod tests {
             return;
         }
         let streams = Streams::for_point(5, "particles.ensemble", "intrinsics");
-        for (d, n) in [(2, 7), (3, 6), (4, 5), (8, 32), (8, 9), (16, 11)] {
-            let systems: Vec<Particles> =
-                (0..LANES).map(|s| Particles::uniform(n, d, &mut streams.stream(s as u64)).unwrap()).collect();
+        // Unit tokens, and tokens of norm 5 (the ensemble then knows its
+        // scores may leave exp's range: at β = 40 they reach 960).
+        for (d, n, norm) in [(2, 7, 1.0), (3, 6, 1.0), (4, 5, 1.0), (8, 32, 1.0), (8, 9, 5.0), (16, 11, 1.0)] {
+            let systems: Vec<Particles> = (0..LANES)
+                .map(|s| {
+                    let p = Particles::uniform(n, d, &mut streams.stream(s as u64)).unwrap();
+                    if norm == 1.0 { p } else { Particles::in_space(p.positions() * faer::Scale(norm)).unwrap() }
+                })
+                .collect();
             let ens = Ensemble::new(&systems).unwrap();
-            for (normalization, beta) in
-                [(Normalization::Softmax, 3.0), (Normalization::Unnormalized, -2.0), (Normalization::Softmax, 400.0)]
-            {
+            assert_eq!(ens.unit, norm == 1.0);
+            for (normalization, beta) in [
+                (Normalization::Softmax, 3.0),
+                (Normalization::Unnormalized, -2.0),
+                (Normalization::Softmax, 400.0),
+                (Normalization::Softmax, 40.0),
+            ] {
                 let shift = if normalization == Normalization::Softmax { beta } else { 0.0 };
                 let k = Kernel {
                     beta,
@@ -776,6 +799,7 @@ mod tests {
                     h: 0.1,
                     threshold: 0.2,
                     count: true,
+                    unit: ens.unit,
                 };
                 let run = |fast: bool| {
                     let mut out = vec![[0.0; LANES]; n * d];
