@@ -41,7 +41,8 @@ impl Estimate {
     }
 }
 
-/// Row sums, column sums, diagonal and total of `k(A, B)`, by blocks.
+/// Row sums, column sums, total and (for `k(A, A)` only) the diagonal of
+/// `k(A, B)`, by blocks.
 pub(crate) struct Sums {
     pub rows: Vec<f64>,
     pub cols: Vec<f64>,
@@ -83,9 +84,6 @@ pub(crate) fn sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, b: MatRef<'_, f64>, 
         for j in 0..k.ncols() {
             let col = k.col_as_slice(j);
             s.cols[j0 + j] += add_and_sum(&mut s.rows[i0..i0 + col.len()], col);
-            if same && (i0..i0 + col.len()).contains(&(j0 + j)) {
-                s.diag[j0 + j] = col[j0 + j - i0];
-            }
         }
     })?;
     s.total = s.rows.iter().sum();

@@ -74,6 +74,8 @@ pub struct EnsembleStep {
 struct Kernel {
     beta: f64,
     softmax: bool,
+    /// The exponent shift `c` of `e^{β⟨x_i, x_j⟩ − c}`: `β` for SA (the row
+    /// maximum when `β ≥ 0`), the normalisation's own shift for USA.
     shift: f64,
     scale: f64,
     h: f64,
@@ -213,9 +215,13 @@ impl Ensemble {
         if s.threshold.is_some_and(|t| !t.is_finite()) {
             return Err(Error::invalid("threshold", s.threshold.unwrap_or(f64::NAN), "must be finite"));
         }
-        let shift = if s.normalization == Normalization::UnnormalizedShifted { s.beta } else { 0.0 };
+        let softmax = s.normalization == Normalization::Softmax;
+        let shift = match s.normalization {
+            Normalization::Softmax | Normalization::UnnormalizedShifted => s.beta,
+            Normalization::Unnormalized => 0.0,
+        };
         // Unit tokens have scores in [−1, 1]: the largest exponent is |β| − shift.
-        if s.normalization != Normalization::Softmax && s.beta.abs() - shift > 700.0 {
+        if !softmax && s.beta.abs() - shift > 700.0 {
             return Err(Error::Overflow {
                 beta: s.beta,
                 hint: "e^(beta s) exceeds the f64 range; use softmax or the shifted USA",
@@ -223,7 +229,7 @@ impl Ensemble {
         }
         let k = Kernel {
             beta: s.beta,
-            softmax: s.normalization == Normalization::Softmax,
+            softmax,
             shift,
             scale: 1.0 / self.n as f64,
             h: s.step,
@@ -270,7 +276,6 @@ impl Ensemble {
         let mut gram = Mat::<f64>::zeros(n, n);
         let mut u = Mat::<f64>::zeros(d, n);
         let mut hits = 0.0;
-        let shift = if k.softmax { k.beta } else { k.shift };
         for xt in self.columns.iter_mut() {
             x_rows.copy_from(xt.transpose());
             matmul(gram.as_mut(), Accum::Replace, x_rows.as_ref(), xt.as_ref(), 1.0, Par::Seq);
@@ -291,7 +296,7 @@ impl Ensemble {
                     let top = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                     col.iter_mut().for_each(|v| *v -= top);
                 } else {
-                    col.iter_mut().for_each(|v| *v = k.beta * *v - shift);
+                    col.iter_mut().for_each(|v| *v = k.beta * *v - k.shift);
                 }
                 exp_in_place(col);
                 let scale = if k.softmax { k.h / col.iter().sum::<f64>() } else { k.h * k.scale };
@@ -354,21 +359,15 @@ fn intrinsics(
     }
     // For unit tokens the exponents β⟨x_i, x_j⟩ − shift lie in
     // ±|β|(1 + rounding) − shift: inside exp's range [−708, 709] unless β is huge.
-    let shift = if k.softmax { k.beta } else { k.shift };
-    let in_range = k.unit && k.beta.abs() * 1.001 + shift.abs() < 708.0;
+    let in_range = k.unit && k.beta.abs() * 1.001 + k.shift.abs() < 708.0;
     // SAFETY: `available` checked that the CPU has AVX-512F.
     unsafe {
         match d {
-            2 if in_range => avx512::chunk::<2, false>(x, out, w, n, k, tally),
-            2 => avx512::chunk::<2, true>(x, out, w, n, k, tally),
-            3 if in_range => avx512::chunk::<3, false>(x, out, w, n, k, tally),
-            3 => avx512::chunk::<3, true>(x, out, w, n, k, tally),
-            4 if in_range => avx512::chunk::<4, false>(x, out, w, n, k, tally),
-            4 => avx512::chunk::<4, true>(x, out, w, n, k, tally),
-            8 if in_range => avx512::chunk::<8, false>(x, out, w, n, k, tally),
-            8 => avx512::chunk::<8, true>(x, out, w, n, k, tally),
-            16 if in_range => avx512::chunk::<16, false>(x, out, w, n, k, tally),
-            16 => avx512::chunk::<16, true>(x, out, w, n, k, tally),
+            2 => avx512::chunk_for::<2>(in_range, x, out, w, n, k, tally),
+            3 => avx512::chunk_for::<3>(in_range, x, out, w, n, k, tally),
+            4 => avx512::chunk_for::<4>(in_range, x, out, w, n, k, tally),
+            8 => avx512::chunk_for::<8>(in_range, x, out, w, n, k, tally),
+            16 => avx512::chunk_for::<16>(in_range, x, out, w, n, k, tally),
             _ => return false,
         }
     }
@@ -441,7 +440,6 @@ fn chunk_body<const D: usize>(
     let [hits, bad] = tally;
     let d = if D > 0 { D } else { d };
     let row_max = k.softmax && k.beta < 0.0;
-    let shift = if k.softmax { k.beta } else { k.shift };
     // Phase 1: scores and weights.
     for i in 0..n {
         let xi = &x[i * d..(i + 1) * d];
@@ -480,7 +478,7 @@ fn chunk_body<const D: usize>(
                 } else {
                     let mut e = [0.0; LANES];
                     for l in 0..LANES {
-                        e[l] = exp_with(fused, mad(fused, k.beta, dot[l], -shift));
+                        e[l] = exp_with(fused, mad(fused, k.beta, dot[l], -k.shift));
                     }
                     w[i * n + j] = e;
                     w[j * n + i] = e;
@@ -583,6 +581,20 @@ mod avx512 {
         unsafe { _mm512_storeu_pd(v.as_mut_ptr(), value) }
     }
 
+    /// [`chunk`] without the exponential's clamp when `in_range`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn chunk_for<const D: usize>(
+        in_range: bool,
+        x: &[Lane],
+        out: &mut [Lane],
+        w: &mut [Lane],
+        n: usize,
+        k: Kernel,
+        tally: &mut [Lane; 2],
+    ) {
+        if in_range { chunk::<D, false>(x, out, w, n, k, tally) } else { chunk::<D, true>(x, out, w, n, k, tally) }
+    }
+
     /// One Euler + renormalise step of one chunk; `d = D`, no row maxima;
     /// `CLAMP = false` when every exponent is known to be inside exp's range.
     #[target_feature(enable = "avx512f")]
@@ -594,9 +606,8 @@ mod avx512 {
         k: Kernel,
         tally: &mut [Lane; 2],
     ) {
-        let shift = if k.softmax { k.beta } else { k.shift };
         let (beta, neg_shift, threshold) =
-            (_mm512_set1_pd(k.beta), _mm512_set1_pd(-shift), _mm512_set1_pd(k.threshold));
+            (_mm512_set1_pd(k.beta), _mm512_set1_pd(-k.shift), _mm512_set1_pd(k.threshold));
         let mut hits = load(&tally[0]);
         // Phase 1: the lower triangle of scores and its exponentials, packed
         // by rows (a column of a full n × n matrix would map to two L1 sets).

@@ -96,11 +96,7 @@ impl Constellation {
         if bits.iter().any(|&b| b > 1) {
             return Err(Error::invalid("bit", bits.iter().find(|&&b| b > 1).unwrap_or(&0), "bits are 0 or 1"));
         }
-        let table = self.points();
-        for (o, group) in out.iter_mut().zip(bits.chunks_exact(m)) {
-            let v = group.iter().fold(0usize, |acc, &b| (acc << 1) | b as usize);
-            *o = table[v];
-        }
+        ScaledMap::new(self, 1.0).map(bits, out);
         Ok(())
     }
 
@@ -226,6 +222,24 @@ fn map_kernel(constellation: Constellation, table: &[C64], bits: &[u8], out: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scaled_map_is_the_scaled_point_table() {
+        for c in [Constellation::Bpsk, Constellation::Qpsk, Constellation::Qam16] {
+            let m = c.bits_per_symbol();
+            let points = c.points();
+            let bits: Vec<u8> =
+                (0..points.len()).flat_map(|v| (0..m).map(move |i| ((v >> (m - 1 - i)) & 1) as u8)).collect();
+            for scale in [1.0, 0.125, 3.7] {
+                let mut out = vec![C64::new(0.0, 0.0); points.len()];
+                ScaledMap::new(c, scale).map(&bits, &mut out);
+                for (o, p) in out.iter().zip(&points) {
+                    let want = p * scale;
+                    assert_eq!((o.re.to_bits(), o.im.to_bits()), (want.re.to_bits(), want.im.to_bits()), "{c:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn gray_maps_match_the_challenge() {
