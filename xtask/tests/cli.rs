@@ -187,6 +187,10 @@ fn bad_input_exits_non_zero_with_one_line() {
     assert_one_line_error(&["experiments", "run", "--shard", "2/2", "--out", out], "shard");
     assert_one_line_error(&["experiments", "run", "--shard", "one/two", "--out", out], "shard");
     assert_one_line_error(&["experiments", "run", "--threads", "0", "--out", out], "threads");
+    assert_one_line_error(&["experiments", "run", "--threads", "100000", "--out", out], "threads");
+    assert_one_line_error(&["experiments", "run", "", "--out", out], "empty experiment id");
+    assert_one_line_error(&["experiments", "run", "numerics", " ", "--out", out], "empty experiment id");
+    assert_one_line_error(&["experiments", "report", "--out", out], "no experiment results");
     assert_one_line_error(&["experiments", "run", "--profile", "huge", "--out", out], "profile");
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
@@ -241,4 +245,83 @@ fn list_json_names_every_experiment() {
     }
     let text = xtask(&["experiments", "list"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("numerics.sphere-inner-products"));
+}
+
+const CHEAP: &str = "numerics.sphere-inner-products";
+
+#[test]
+fn a_damaged_record_makes_the_report_incomplete_not_a_stale_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(out, &[CHEAP, "--profile", "smoke"]);
+    let report = |out: &Path| xtask(&["experiments", "report", "--out", out.to_str().unwrap()]);
+    assert!(report(out).status.success());
+    let points = out.join(CHEAP).join("points");
+    let mut files: Vec<_> = std::fs::read_dir(&points).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let victim = &files[0];
+    let bytes = std::fs::read(victim).unwrap();
+    let damages: [(&str, Option<Vec<u8>>); 3] = [
+        ("truncated", Some(bytes[..bytes.len() / 2].to_vec())),
+        ("corrupted", Some(b"\x00\xffnot json at all".to_vec())),
+        ("missing", None),
+    ];
+    for (what, damage) in damages {
+        match &damage {
+            Some(b) => std::fs::write(victim, b).unwrap(),
+            None => std::fs::remove_file(victim).unwrap(),
+        }
+        let o = report(out);
+        let log = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{what}: report must fail:\n{log}");
+        assert!(log.contains("INCOMPLETE"), "{what}: {log}");
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        let row = md.lines().find(|l| l.starts_with(&format!("| [{CHEAP}]"))).unwrap();
+        assert!(row.contains("INCOMPLETE") && !row.contains("PASS"), "{what}: {row}");
+        assert!(md.contains("1 incomplete"), "{what}: the top line counts it:\n{md}");
+        let expected_word = if what == "missing" { "missing" } else { "unreadable" };
+        assert!(md.contains(expected_word), "{what}: the report says why:\n{md}");
+        assert!(html.contains("INCOMPLETE") && !html.contains("class=\"PASS\""), "{what}");
+        assert!(!out.join(CHEAP).join("summary.json").exists(), "{what}: a stale summary survived");
+        // The next run recomputes the damaged point and the verdict returns.
+        run_ok(out, &[CHEAP, "--profile", "smoke"]);
+        let record = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap()["record"].clone();
+        assert_eq!(record(&std::fs::read(victim).unwrap()), record(&bytes), "{what}: recomputed identically");
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(md.contains("0 incomplete"), "{what}:\n{md}");
+    }
+}
+
+#[test]
+fn a_summary_older_than_its_records_is_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(out, &[CHEAP, "--profile", "smoke"]);
+    // Edit a record behind the summary's back (a valid record, another value).
+    let points = out.join(CHEAP).join("points");
+    let file = std::fs::read_dir(&points).unwrap().flatten().map(|e| e.path()).next().unwrap();
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let obj = v["record"].as_object_mut().unwrap();
+    let key = obj.keys().next().unwrap().clone();
+    obj.insert(key, serde_json::json!(null));
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    let entries = xtask::lab::report::collect(&xtask::experiments::registry(), out).unwrap();
+    let entry = entries.iter().find(|e| matches!(e, xtask::lab::report::Entry::Incomplete { id, .. } if id == CHEAP));
+    assert!(entry.is_some(), "{entries:?}");
+}
+
+#[test]
+fn the_default_output_folder_is_results_under_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["experiments", "run", CHEAP, "--profile", "smoke"])
+        .current_dir(dir.path())
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("results").join(CHEAP).join("summary.json").exists());
+    assert!(dir.path().join("results").join("index.html").exists());
 }

@@ -12,6 +12,7 @@
 //! | [`linalg`] | Gram matrices and pairwise distances through faer GEMM, Haar rotations, (randomized) Walsh–Hadamard | particles, lattice-quant, kernel-tests |
 //! | [`signal`] | complex signals, power and dB, cached FFT plans, FFT convolution and correlation, upsampling | rf-signal, diffusion-sep |
 //! | [`stats`] | Welford moments, binomial intervals, histograms, quantiles, line fits, Kolmogorov–Smirnov | every experiment |
+//! | [`fuzz`] | seeded byte mutations for the no-panic tests of every parser and decoder | rf-signal, lattice-quant, kernel-tests |
 //! | [`special`] | Gaussian tail `Q` and its inverse, log-sum-exp, stable softmax | particles, rf-signal, kernel-tests, sampling |
 //!
 //! ## Example: a reproducible Monte-Carlo estimate
@@ -55,6 +56,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod fuzz;
 pub mod linalg;
 pub mod rng;
 pub mod signal;

@@ -1,8 +1,10 @@
 //! Claims: one checkable statement of a paper, with the number measured.
 //!
 //! The constructor says how the verdict is reached, so a reader of the report
-//! sees the comparison, not only pass or fail. A claim whose measured value is
-//! not finite never passes.
+//! sees the comparison, not only pass or fail. A claim whose measured value,
+//! expected value or bound is not finite never passes: a reference that came
+//! out as NaN or infinity is a bug in the reference, not a bound that anything
+//! meets.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,9 @@ pub enum Comparison {
     AtLeast,
     /// `expected[0] ≤ measured ≤ expected[1]`.
     Inside,
+    /// The measured quantity's confidence interval contains `expected`:
+    /// `interval[0] ≤ expected ≤ interval[1]`.
+    Covers,
 }
 
 impl Comparison {
@@ -31,18 +36,77 @@ impl Comparison {
             Comparison::AtMost => "measured <= expected",
             Comparison::AtLeast => "measured >= expected",
             Comparison::Inside => "measured inside [lo, hi]",
+            Comparison::Covers => "expected inside the measured interval",
         }
     }
 }
 
 /// The reference a measurement is compared with.
+///
+/// Serialised as a number or a pair of numbers; a non-finite reference (a
+/// claim that then fails) is written as the text `"inf"`, `"-inf"` or `"NaN"`
+/// so that the summary still parses.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Expected {
     /// A value or bound.
-    Value(f64),
+    Value(#[serde(with = "text_if_not_finite")] f64),
     /// An interval `[lo, hi]`.
-    Interval([f64; 2]),
+    Interval(#[serde(with = "text_if_not_finite::pair")] [f64; 2]),
+}
+
+impl Expected {
+    /// Whether every number of the reference is finite.
+    pub fn is_finite(&self) -> bool {
+        match *self {
+            Expected::Value(v) => v.is_finite(),
+            Expected::Interval([lo, hi]) => lo.is_finite() && hi.is_finite(),
+        }
+    }
+}
+
+/// JSON numbers for finite values, `"inf"`, `"-inf"`, `"NaN"` otherwise.
+mod text_if_not_finite {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Num {
+        Finite(f64),
+        Text(String),
+    }
+
+    fn to_num(v: f64) -> Num {
+        if v.is_finite() { Num::Finite(v) } else { Num::Text(v.to_string()) }
+    }
+
+    fn from_num<E: Error>(n: Num) -> Result<f64, E> {
+        match n {
+            Num::Finite(v) => Ok(v),
+            Num::Text(t) => t.parse().map_err(|_| E::custom(format!("not a number: {t:?}"))),
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        to_num(*v).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        from_num(Num::deserialize(d)?)
+    }
+
+    pub mod pair {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &[f64; 2], s: S) -> Result<S::Ok, S::Error> {
+            [to_num(v[0]), to_num(v[1])].serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+            let [a, b] = <[Num; 2]>::deserialize(d)?;
+            Ok([from_num(a)?, from_num(b)?])
+        }
+    }
 }
 
 /// One checkable statement with its verdict.
@@ -62,6 +126,10 @@ pub struct Claim {
     pub expected: Expected,
     /// What the simulation measured.
     pub measured: Option<f64>,
+    /// The measured quantity's confidence interval, where it has one (e.g.
+    /// a 99 % Wilson interval of a rate); the basis is in the note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
     /// The allowed deviation, for `close` comparisons.
     pub tolerance: Option<f64>,
     /// The verdict.
@@ -86,15 +154,24 @@ impl Claim {
         verdict: bool,
     ) -> Self {
         let finite = measured.is_finite();
+        let reference_finite = expected.is_finite() && tolerance.is_none_or(f64::is_finite);
+        let mut notes = Vec::new();
+        if !finite {
+            notes.push(format!("measured value is not finite ({measured})"));
+        }
+        if !reference_finite {
+            notes.push("the expected value, bound or tolerance is not finite: the reference itself failed".to_owned());
+        }
         Claim {
             name: name.to_owned(),
             statement: statement.to_owned(),
             comparison,
             expected,
             measured: finite.then_some(measured),
-            tolerance,
-            pass: finite && verdict,
-            note: (!finite).then(|| format!("measured value is not finite ({measured})")),
+            interval: None,
+            tolerance: tolerance.filter(|t| t.is_finite()),
+            pass: finite && reference_finite && verdict,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
             target: false,
         }
     }
@@ -133,6 +210,32 @@ impl Claim {
     pub fn inside(name: &str, statement: &str, (lo, hi): (f64, f64), measured: f64) -> Self {
         let ok = lo <= measured && measured <= hi;
         Self::build(name, statement, Comparison::Inside, Expected::Interval([lo, hi]), measured, None, ok)
+    }
+
+    /// Passes when the measured quantity's interval `[lo, hi]` (e.g. a 99 %
+    /// Wilson interval of a rejection rate) contains `expected`. `measured`
+    /// is the point estimate, shown with its interval.
+    pub fn covers(name: &str, statement: &str, expected: f64, measured: f64, (lo, hi): (f64, f64)) -> Self {
+        let ok = lo <= expected && expected <= hi;
+        let mut claim = Self::build(name, statement, Comparison::Covers, Expected::Value(expected), measured, None, ok);
+        if lo.is_finite() && hi.is_finite() && lo <= hi {
+            claim.interval = Some([lo, hi]);
+        } else {
+            claim.pass = false;
+            claim = claim.with_note(format!(
+                "the measured interval [{lo}, {hi}] is not a finite interval (bounds not finite or reversed)"
+            ));
+        }
+        claim
+    }
+
+    /// Attaches the measured quantity's confidence interval (shown next to
+    /// the measured value; the verdict does not change).
+    pub fn with_interval(mut self, (lo, hi): (f64, f64)) -> Self {
+        if lo.is_finite() && hi.is_finite() {
+            self.interval = Some([lo, hi]);
+        }
+        self
     }
 
     /// Turns the claim into an engineering target: the report says whether
@@ -193,6 +296,43 @@ mod tests {
                 assert!(c.note.as_deref().unwrap().contains("not finite"));
             }
         }
+    }
+
+    #[test]
+    fn non_finite_references_never_pass_and_still_round_trip() {
+        for r in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let claims = [
+                Claim::close("a", "s", r, 1.0, 0.1),
+                Claim::close("a", "s", 1.0, 1.0, r),
+                Claim::relatively_close("a", "s", r, 1.0, 0.1),
+                Claim::at_most("a", "s", r, 1.0),
+                Claim::at_least("a", "s", r, 1.0),
+                Claim::inside("a", "s", (r, 2.0), 1.0),
+                Claim::inside("a", "s", (0.0, r), 1.0),
+                Claim::covers("a", "s", r, 1.0, (0.0, 2.0)),
+                Claim::covers("a", "s", 1.0, 1.0, (0.0, r)),
+            ];
+            for c in claims {
+                assert!(!c.pass, "{c:?}");
+                assert!(c.note.as_deref().unwrap().contains("not finite"), "{c:?}");
+                let text = serde_json::to_string(&c).unwrap();
+                let back: Claim = serde_json::from_str(&text).unwrap();
+                assert_eq!(back.pass, c.pass);
+                assert_eq!(back.expected.is_finite(), c.expected.is_finite(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn covers_checks_the_interval() {
+        let c = Claim::covers("rate", "s", 0.05, 0.0675, (0.042, 0.107));
+        assert!(c.pass);
+        assert_eq!(c.measured, Some(0.0675));
+        assert_eq!(c.interval, Some([0.042, 0.107]));
+        assert!(!Claim::covers("rate", "s", 0.05, 0.08, (0.055, 0.11)).pass);
+        assert!(!Claim::covers("rate", "s", 0.05, 0.01, (0.0, 0.049)).pass);
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["interval"], serde_json::json!([0.042, 0.107]));
     }
 
     #[test]

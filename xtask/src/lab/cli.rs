@@ -64,18 +64,24 @@ struct RunArgs {
     /// Run only shard I of N (0-based), e.g. 0/4. Defaults from SLURM_ARRAY_TASK_ID/COUNT.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Worker threads, 1 to 1024 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
     /// Recompute points even when their records exist.
     #[arg(long)]
     fresh: bool,
 }
 
-/// `<workspace>/results`: the default results folder, wherever the command
-/// is started from.
+/// The most worker threads `--threads` accepts: more than any machine this
+/// runs on has cores, few enough that a typo cannot spawn a runaway pool.
+pub const MAX_THREADS: u64 = 1024;
+
+/// `results/` under the current directory: the default results folder
+/// (`cargo xtask` runs from the workspace root, so there it is
+/// `<workspace>/results`, which git ignores). Never a path fixed at build
+/// time: an installed or copied binary writes where it is started.
 pub fn default_out() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).join("results")
+    PathBuf::from("results")
 }
 
 /// Exit status: everything ran and every claim passed.
@@ -187,6 +193,12 @@ fn list(registry: &[Box<dyn DynExperiment>], json: bool) -> Result<()> {
 }
 
 fn run_cmd(registry: &[Box<dyn DynExperiment>], args: RunArgs) -> Result<bool> {
+    if let Some(bad) = args.ids.iter().find(|id| id.trim().is_empty()) {
+        return Err(UsageError(format!(
+            "empty experiment id {bad:?}: give ids or prefixes, or none at all to run every experiment"
+        ))
+        .into());
+    }
     let selected = runner::select(registry, &args.ids)?;
     let shard = match args.shard {
         Some(s) => s,
@@ -254,10 +266,10 @@ fn print_outcomes(outcomes: &[Outcome], shard: Shard) -> bool {
             None if o.failures.is_empty() && !shard.is_all() => {
                 eprintln!("ok   {}: shard {shard} complete ({detail})", o.id);
             }
-            None if o.failures.is_empty() => {
-                eprintln!("INCOMPLETE {}: {} of {} points have records", o.id, o.resumed + o.ran, o.points);
+            None => {
+                let why = o.incomplete.as_deref().unwrap_or("not every point has a record");
+                eprintln!("INCOMPLETE {}: {why}", o.id);
             }
-            None => {}
         }
         for f in &o.failures {
             eprintln!("ERROR {}: {f}", o.id);

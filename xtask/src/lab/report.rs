@@ -3,7 +3,7 @@
 
 use super::claim::{Claim, Expected};
 use super::experiment::DynExperiment;
-use super::store::{ExperimentDir, Manifest, Summary, read_json, write_atomic};
+use super::store::{ExperimentDir, Manifest, Records, Summary, read_json, records_digest, write_atomic};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -13,12 +13,15 @@ use std::path::Path;
 pub enum Entry {
     /// Summarised: every point has a record.
     Done(Box<Summary>),
-    /// Run (a `run.json` exists) but not every point has a record yet.
+    /// Run (a `run.json` exists) but not every point has a usable record,
+    /// or no summary matches the records.
     Incomplete {
         /// Experiment id.
         id: String,
         /// Title.
         title: String,
+        /// What is missing, in one line.
+        reason: String,
     },
 }
 
@@ -50,9 +53,14 @@ impl Totals {
     }
 }
 
-/// Collects the entries of every registered experiment present in `out`:
-/// summaries that match the experiment's latest `run.json`, and incomplete
-/// runs.
+/// Collects the entries of every registered experiment present in `out`.
+///
+/// The records decide, not the summary file: an experiment is shown as done
+/// only when every grid point of its latest `run.json` has a readable record
+/// and `summary.json` was computed from exactly those records (same profile,
+/// seed and [`records_digest`]). Anything else (a record missing, truncated
+/// or corrupted, a summary older than its records, an unreadable manifest or
+/// summary) is an incomplete entry that says why.
 pub fn collect(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for exp in registry {
@@ -61,17 +69,30 @@ pub fn collect(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<En
         if !dir.manifest_path().exists() {
             continue;
         }
-        let manifest: Manifest = read_json(&dir.manifest_path())?;
-        let summary = dir
-            .summary_path()
-            .exists()
-            .then(|| read_json::<Summary>(&dir.summary_path()))
-            .transpose()?
-            .filter(|s| s.profile == manifest.profile && s.seed == manifest.seed);
-        entries.push(match summary {
-            Some(s) => Entry::Done(Box::new(s)),
-            None => Entry::Incomplete { id: meta.id.to_owned(), title: meta.title.to_owned() },
-        });
+        let incomplete =
+            |reason: String| Entry::Incomplete { id: meta.id.to_owned(), title: meta.title.to_owned(), reason };
+        let entry = (|| -> Result<Entry> {
+            let manifest: Manifest = read_json(&dir.manifest_path())?;
+            let points = exp.points(manifest.profile)?;
+            let records = match dir.records(points.iter().map(|p| (p.key.as_str(), &p.value)), manifest.seed) {
+                Records::Complete(r) => r,
+                Records::Incomplete { reason, .. } => return Ok(incomplete(reason)),
+            };
+            if !dir.summary_path().exists() {
+                return Ok(incomplete(
+                    "every point has a record but there is no summary (summarising failed, or run `report`)".into(),
+                ));
+            }
+            let summary: Summary = read_json(&dir.summary_path())?;
+            if summary.profile != manifest.profile
+                || summary.seed != manifest.seed
+                || summary.records_digest != records_digest(&records)
+            {
+                return Ok(incomplete("the summary is older than the records (run `report` to rebuild it)".into()));
+            }
+            Ok(Entry::Done(Box::new(summary)))
+        })();
+        entries.push(entry.unwrap_or_else(|e| incomplete(format!("{e:#}"))));
     }
     Ok(entries)
 }
@@ -122,7 +143,11 @@ fn fmt_expected(c: &Claim) -> String {
 }
 
 fn fmt_measured(c: &Claim) -> String {
-    c.measured.map_or_else(|| "not finite".into(), fmt_value)
+    let value = c.measured.map_or_else(|| "not finite".into(), fmt_value);
+    match c.interval {
+        Some([lo, hi]) => format!("{value} [{}, {}]", fmt_value(lo), fmt_value(hi)),
+        None => value,
+    }
 }
 
 fn comparison_symbol(c: &Claim) -> &'static str {
@@ -133,6 +158,7 @@ fn comparison_symbol(c: &Claim) -> &'static str {
         AtMost => "≤",
         AtLeast => "≥",
         Inside => "in",
+        Covers => "inside the measured interval:",
     }
 }
 
@@ -182,7 +208,7 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                 );
             }
             Entry::Incomplete { id, .. } => {
-                let _ = writeln!(md, "| {id} | | | | | | INCOMPLETE |");
+                let _ = writeln!(md, "| [{id}](#{}) | | | | | | INCOMPLETE |", anchor(id));
             }
         }
     }
@@ -225,10 +251,10 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                     let _ = writeln!(md, "\nData: {}", links.join(", "));
                 }
             }
-            Entry::Incomplete { id, title } => {
+            Entry::Incomplete { id, title, reason } => {
                 let _ = writeln!(
                     md,
-                    "\n## {id}: {title}\n\nIncomplete: not every grid point has a record yet (a shard still running, or an interrupted run; rerun `run` to resume)."
+                    "\n## {id}: {title}\n\n**INCOMPLETE**: {reason}. No verdict is shown until every grid point has a record (a shard still running, an interrupted run or a damaged record: rerun `run` to compute what is missing)."
                 );
             }
         }
@@ -296,7 +322,8 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
             Entry::Incomplete { id, .. } => {
                 let _ = write!(
                     h,
-                    "<tr><td>{}</td><td></td><td></td><td></td><td></td><td></td><td class=\"INCOMPLETE\">INCOMPLETE</td></tr>",
+                    "<tr><td><a href=\"#{}\">{}</a></td><td></td><td></td><td></td><td></td><td></td><td class=\"INCOMPLETE\">INCOMPLETE</td></tr>",
+                    anchor(id),
                     escape(id)
                 );
             }
@@ -356,13 +383,14 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                 }
                 h.push_str("</section>");
             }
-            Entry::Incomplete { id, title } => {
+            Entry::Incomplete { id, title, reason } => {
                 let _ = write!(
                     h,
-                    "<section id=\"{}\"><h2>{}: {}</h2><p class=\"INCOMPLETE\">Incomplete: not every grid point has a record yet (a shard still running, or an interrupted run; rerun <code>run</code> to resume).</p></section>",
+                    "<section id=\"{}\"><h2>{}: {}</h2><p><span class=\"INCOMPLETE\">INCOMPLETE</span>: {}. No verdict is shown until every grid point has a record (a shard still running, an interrupted run or a damaged record: rerun <code>run</code> to compute what is missing).</p></section>",
                     anchor(id),
                     escape(id),
-                    escape(title)
+                    escape(title),
+                    escape(reason)
                 );
             }
         }

@@ -3,7 +3,9 @@
 
 use super::experiment::{DynExperiment, ErasedPoint, Profile};
 use super::output::Output;
-use super::store::{ExperimentDir, Manifest, StoredRecord, Summary, read_json, write_atomic, write_json};
+use super::store::{
+    ExperimentDir, Manifest, Records, StoredRecord, Summary, read_json, records_digest, write_atomic, write_json,
+};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use infoflow_numerics::rng::{Streams, stable_hash_str};
@@ -132,6 +134,8 @@ pub struct Outcome {
     pub failures: Vec<String>,
     /// The summary, when every point of the grid has a record.
     pub summary: Option<Summary>,
+    /// Why there is no summary, when the grid is incomplete.
+    pub incomplete: Option<String>,
 }
 
 impl Outcome {
@@ -211,8 +215,17 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
         })
         .collect();
     progress.finish();
-    let summary =
-        if failures.is_empty() { summarize(exp, &dir, opts.profile, opts.seed, &points, start)? } else { None };
+    // A point that failed now leaves no summary, even if an older record of
+    // it exists: the verdict would not be this code's.
+    let (summary, incomplete) = if failures.is_empty() {
+        match summarize(exp, &dir, opts.profile, opts.seed, &points, start)? {
+            Summarised::Done(s) => (Some(*s), None),
+            Summarised::Incomplete(why) => (None, Some(why)),
+        }
+    } else {
+        dir.remove_summary()?;
+        (None, Some(format!("{} point(s) failed", failures.len())))
+    };
     Ok(Outcome {
         id: meta.id.to_owned(),
         points: points.len(),
@@ -221,6 +234,7 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
         resumed: mine.len() - todo.len(),
         failures,
         summary,
+        incomplete,
     })
 }
 
@@ -240,8 +254,20 @@ fn run_point(exp: &dyn DynExperiment, dir: &ExperimentDir, point: &ErasedPoint, 
     write_json(&dir.record_path(&point.key), &stored)
 }
 
+/// What [`summarize`] made of an experiment's records.
+#[derive(Debug)]
+pub enum Summarised {
+    /// Every point had its record: the summary written.
+    Done(Box<Summary>),
+    /// Not every point has a usable record: why (and any earlier summary
+    /// was removed, so that no stale verdict survives).
+    Incomplete(String),
+}
+
 /// Summarises an experiment from its stored records if every point of the
-/// grid has one; `None` otherwise.
+/// grid has one. Otherwise, and when summarising fails, removes any earlier
+/// `summary.json`: a summary exists only for the records it was computed
+/// from.
 pub fn summarize(
     exp: &dyn DynExperiment,
     dir: &ExperimentDir,
@@ -249,19 +275,26 @@ pub fn summarize(
     seed: u64,
     points: &[ErasedPoint],
     start: Instant,
-) -> Result<Option<Summary>> {
-    let meta = exp.meta();
-    let mut records = Vec::with_capacity(points.len());
-    for p in points {
-        match dir.matching_record(&p.key, &p.value, seed) {
-            Some(r) => records.push(r),
-            None => return Ok(None),
+) -> Result<Summarised> {
+    let records = match dir.records(points.iter().map(|p| (p.key.as_str(), &p.value)), seed) {
+        Records::Complete(r) => r,
+        Records::Incomplete { reason, .. } => {
+            dir.remove_summary()?;
+            return Ok(Summarised::Incomplete(reason));
         }
-    }
+    };
+    let meta = exp.meta();
+    let digest = records_digest(&records);
     let point_seconds = records.iter().map(|r| r.wall_seconds).sum();
     let pairs: Vec<_> = records.into_iter().map(|r| (r.point, r.record)).collect();
     let mut out = Output::new(dir.root().to_owned(), profile, seed);
-    let claims = exp.summarize(&pairs, &mut out).with_context(|| format!("{}: summarising", meta.id))?;
+    let claims = match exp.summarize(&pairs, &mut out) {
+        Ok(c) => c,
+        Err(e) => {
+            dir.remove_summary()?;
+            return Err(e.context(format!("{}: summarising", meta.id)));
+        }
+    };
     let mut names = std::collections::HashSet::new();
     for c in &claims {
         if !names.insert(c.name.as_str()) {
@@ -283,14 +316,17 @@ pub fn summarize(
         claims,
         figures,
         tables,
+        records_digest: digest,
     };
     write_json(&dir.summary_path(), &summary)?;
-    Ok(Some(summary))
+    Ok(Summarised::Done(Box::new(summary)))
 }
 
 /// Rebuilds the summaries of every experiment that has a `run.json` in `out`,
 /// from whatever records exist (merging shards). Returns one outcome per
-/// such experiment.
+/// such experiment; an experiment whose summary fails is reported as a
+/// failure of that experiment, not of the whole report. A folder without
+/// any experiment's results is a usage error.
 pub fn rebuild(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Outcome>> {
     if !out.is_dir() {
         bail!(usage(format!("no results folder at {}", out.display())));
@@ -303,19 +339,37 @@ pub fn rebuild(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Vec<Ou
             continue;
         }
         let start = Instant::now();
-        let manifest: Manifest = read_json(&dir.manifest_path())?;
-        let points = exp.points(manifest.profile)?;
-        let summary = summarize(exp.as_ref(), &dir, manifest.profile, manifest.seed, &points, start)?;
-        let recorded = points.iter().filter(|p| dir.matching_record(&p.key, &p.value, manifest.seed).is_some()).count();
-        outcomes.push(Outcome {
+        let mut outcome = Outcome {
             id: meta.id.to_owned(),
-            points: points.len(),
-            in_shard: points.len(),
+            points: 0,
+            in_shard: 0,
             ran: 0,
-            resumed: recorded,
+            resumed: 0,
             failures: Vec::new(),
-            summary,
+            summary: None,
+            incomplete: None,
+        };
+        let summarised = read_json::<Manifest>(&dir.manifest_path()).and_then(|manifest| {
+            let points = exp.points(manifest.profile)?;
+            outcome.points = points.len();
+            outcome.in_shard = points.len();
+            summarize(exp.as_ref(), &dir, manifest.profile, manifest.seed, &points, start)
         });
+        match summarised {
+            Ok(Summarised::Done(s)) => {
+                outcome.resumed = s.points;
+                outcome.summary = Some(*s);
+            }
+            Ok(Summarised::Incomplete(why)) => outcome.incomplete = Some(why),
+            Err(e) => outcome.failures.push(format!("{e:#}")),
+        }
+        outcomes.push(outcome);
+    }
+    if outcomes.is_empty() {
+        bail!(usage(format!(
+            "no experiment results in {} (no <id>/run.json): run `cargo xtask experiments run` first",
+            out.display()
+        )));
     }
     Ok(outcomes)
 }

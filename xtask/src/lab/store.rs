@@ -113,6 +113,59 @@ pub struct Summary {
     pub figures: Vec<String>,
     /// Tables written (file names in the experiment folder).
     pub tables: Vec<String>,
+    /// [`records_digest`] of the records this summary was computed from:
+    /// the report shows a summary only while its records still hash to it.
+    #[serde(default)]
+    pub records_digest: String,
+}
+
+/// A digest of the records a summary is computed from (XXH3 of their JSON,
+/// in grid order), so that a summary older than its records is recognised.
+pub fn records_digest(records: &[StoredRecord]) -> String {
+    let text = serde_json::to_string(&records.iter().map(|r| (&r.key, &r.point, &r.record)).collect::<Vec<_>>())
+        .expect("JSON values serialise");
+    format!("{:016x}", infoflow_numerics::rng::stable_hash_str(&text))
+}
+
+/// The state of one point's record file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordState {
+    /// No file.
+    Missing,
+    /// A file that cannot be read or parsed (truncated, corrupted, written
+    /// by another version); the reason.
+    Unreadable(String),
+    /// A readable record of another grid point or seed.
+    Stale,
+    /// The record of exactly this point and seed.
+    Ready(Box<StoredRecord>),
+}
+
+impl RecordState {
+    /// The record, when it is ready.
+    pub fn ready(self) -> Option<StoredRecord> {
+        match self {
+            RecordState::Ready(r) => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+/// What the records of a grid amount to: all of them, or a description of
+/// what is missing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Records {
+    /// Every point has its record, in grid order.
+    Complete(Vec<StoredRecord>),
+    /// Not every point has a usable record.
+    Incomplete {
+        /// Points with a usable record.
+        ready: usize,
+        /// Points of the grid.
+        points: usize,
+        /// What is wrong, in one line (counts and the first few keys).
+        reason: String,
+    },
 }
 
 /// Paths of one experiment's results.
@@ -152,23 +205,79 @@ impl ExperimentDir {
         self.root.join("summary.json")
     }
 
+    /// Removes `summary.json` (if any): called whenever the records no
+    /// longer support it, so that no stale verdict survives.
+    pub fn remove_summary(&self) -> Result<()> {
+        match std::fs::remove_file(self.summary_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(anyhow::Error::new(e).context(format!("removing the stale {}", self.summary_path().display())))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Creates the folders.
     pub fn create(&self) -> Result<()> {
         std::fs::create_dir_all(self.points_dir())
             .with_context(|| format!("cannot create output folder {}", self.points_dir().display()))
     }
 
-    /// The stored record of `key` if it exists and was computed for exactly
-    /// this point and seed; a record of another grid or seed is stale.
-    pub fn matching_record(&self, key: &str, point: &Value, seed: u64) -> Option<StoredRecord> {
+    /// The state of the record of `key` for exactly this point and seed; a
+    /// record of another grid or seed is stale.
+    pub fn record(&self, key: &str, point: &Value, seed: u64) -> RecordState {
         let path = self.record_path(key);
         if !path.exists() {
-            return None;
+            return RecordState::Missing;
         }
-        // An unreadable record (written by another version, say) is simply
-        // recomputed.
-        let stored: StoredRecord = read_json(&path).ok()?;
-        (stored.seed == seed && &stored.point == point).then_some(stored)
+        match read_json::<StoredRecord>(&path) {
+            Err(e) => RecordState::Unreadable(format!("{e:#}")),
+            Ok(stored) if stored.seed == seed && &stored.point == point && stored.key == key => {
+                RecordState::Ready(Box::new(stored))
+            }
+            Ok(_) => RecordState::Stale,
+        }
+    }
+
+    /// The stored record of `key` if it exists and was computed for exactly
+    /// this point and seed. An unreadable record (torn, or written by another
+    /// version) is recomputed by `run`.
+    pub fn matching_record(&self, key: &str, point: &Value, seed: u64) -> Option<StoredRecord> {
+        self.record(key, point, seed).ready()
+    }
+
+    /// Reads the records of every point of a grid `(key, point)` under
+    /// `seed`.
+    pub fn records<'a>(&self, points: impl IntoIterator<Item = (&'a str, &'a Value)>, seed: u64) -> Records {
+        let (mut ready, mut missing, mut unreadable, mut stale) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut total = 0;
+        for (key, point) in points {
+            total += 1;
+            match self.record(key, point, seed) {
+                RecordState::Ready(r) => ready.push(*r),
+                RecordState::Missing => missing.push(key),
+                RecordState::Unreadable(why) => unreadable.push(format!("{key} ({why})")),
+                RecordState::Stale => stale.push(key),
+            }
+        }
+        if ready.len() == total {
+            return Records::Complete(ready);
+        }
+        let list = |what: &str, items: &[String]| {
+            let shown: Vec<&str> = items.iter().take(3).map(String::as_str).collect();
+            let more = if items.len() > 3 { format!(" and {} more", items.len() - 3) } else { String::new() };
+            format!("{} {what}: {}{more}", items.len(), shown.join(", "))
+        };
+        let mut parts = vec![format!("{} of {total} points have records", ready.len())];
+        if !unreadable.is_empty() {
+            parts.push(list("unreadable", &unreadable));
+        }
+        if !missing.is_empty() {
+            parts.push(list("missing", &missing.iter().map(|k| k.to_string()).collect::<Vec<_>>()));
+        }
+        if !stale.is_empty() {
+            parts.push(list("of another seed or grid", &stale.iter().map(|k| k.to_string()).collect::<Vec<_>>()));
+        }
+        Records::Incomplete { ready: ready.len(), points: total, reason: parts.join("; ") }
     }
 }
 
@@ -216,5 +325,13 @@ mod tests {
         assert_eq!(exp.matching_record("d=3", &serde_json::json!({"d": 4}), 7), None);
         std::fs::write(exp.record_path("d=3"), b"{ torn").unwrap();
         assert_eq!(exp.matching_record("d=3", &point, 7), None);
+        assert!(matches!(exp.record("d=3", &point, 7), RecordState::Unreadable(_)));
+        match exp.records([("d=3", &point), ("d=4", &point)], 7) {
+            Records::Incomplete { ready, points, reason } => {
+                assert_eq!((ready, points), (0, 2));
+                assert!(reason.contains("1 unreadable: d=3") && reason.contains("1 missing: d=4"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -145,22 +145,19 @@ impl Experiment for Calibration {
                 Cell::from(ci.hi),
             ])?;
             claims.push(
-                Claim::at_most(
+                Claim::covers(
                     &format!("type-i-{}-{}", p.test, p.problem),
                     &format!(
-                        "{} test on {}: the type I error is at most α = 0.05 within its 99% interval",
+                        "{} test on {}: the type I error is α = 0.05 (α inside the 99% interval of the rejection rate)",
                         p.test, p.problem
                     ),
                     ALPHA,
-                    ci.lo,
+                    rate.rate(),
+                    (ci.lo, ci.hi),
                 )
                 .with_note(format!(
-                    "{} rejections in {} null repetitions (rate {:.4}, 99% Wilson [{:.4}, {:.4}])",
-                    m.rejections,
-                    m.trials,
-                    rate.rate(),
-                    ci.lo,
-                    ci.hi
+                    "{} rejections in {} null repetitions; interval: 99% Wilson",
+                    m.rejections, m.trials
                 )),
             );
             xs.push(i as f64);
