@@ -40,6 +40,15 @@ pub enum Error {
         /// Which vector.
         context: &'static str,
     },
+    /// A size so large that the memory cannot be allocated (or the size
+    /// computation overflows).
+    #[error("{context}: cannot allocate {requested} elements")]
+    TooLarge {
+        /// What was being allocated.
+        context: &'static str,
+        /// The number of elements asked for.
+        requested: usize,
+    },
     /// A parameter lies outside its documented range.
     #[error("invalid {name} = {value}: {reason}")]
     InvalidParameter {
@@ -70,4 +79,14 @@ pub(crate) fn ensure_finite(context: &'static str, values: &[f64]) -> Result<()>
 /// Checks that two sizes agree.
 pub(crate) fn ensure_len(context: &'static str, expected: usize, found: usize) -> Result<()> {
     if expected == found { Ok(()) } else { Err(Error::DimensionMismatch { context, expected, found }) }
+}
+
+/// A vector of `len` copies of `value`, or an error (instead of an abort or
+/// a capacity-overflow panic) when `len` elements cannot be allocated: the
+/// check every function that allocates from a user-given size goes through.
+pub fn try_vec<T: Clone>(len: usize, value: T, context: &'static str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::TooLarge { context, requested: len })?;
+    v.resize(len, value);
+    Ok(v)
 }

@@ -1,4 +1,5 @@
-//! Seeded byte mutations for no-panic tests of parsers and decoders.
+//! Seeded byte mutations for no-panic tests of parsers and decoders, and
+//! the probe that bad-input test tables are made of.
 //!
 //! Every infoflow crate that reads bytes (`.npy` files, the lattice-quant
 //! storage format, entropy-coded streams, the HIGGS and CIFAR loaders) is
@@ -25,6 +26,46 @@
 //! ```
 
 use rand::{Rng, RngExt};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Runs one bad-input probe: `call` must return an error. Returns a line
+/// describing the defect when it panicked or returned `Ok` (with the value),
+/// `None` when it was rejected as it should be. Test tables collect these
+/// lines and assert that there are none, so one run lists every defect.
+///
+/// ```
+/// use infoflow_numerics::{fuzz::rejects, sphere};
+///
+/// let defects: Vec<String> = [
+///     rejects("normalize of an empty vector", || sphere::normalize(&mut [])),
+///     rejects("normalize of NaN", || sphere::normalize(&mut [f64::NAN])),
+/// ]
+/// .into_iter()
+/// .flatten()
+/// .collect();
+/// assert!(defects.is_empty(), "{defects:#?}");
+/// ```
+pub fn rejects<T: std::fmt::Debug, E>(what: &str, call: impl FnOnce() -> Result<T, E>) -> Option<String> {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Err(_)) => None,
+        Ok(Ok(v)) => {
+            let mut shown = format!("{v:?}");
+            if shown.len() > 200 {
+                shown.truncate(200);
+                shown.push('…');
+            }
+            Some(format!("{what}: accepted, returned Ok({shown})"))
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Some(format!("{what}: panicked ({msg})"))
+        }
+    }
+}
 
 /// Boundary values written over integers of the input (little and big
 /// endian): empty, one, sign bits, all ones.

@@ -62,6 +62,9 @@ pub fn ensure_finite_mat(context: &'static str, x: MatRef<'_, f64>) -> Result<()
 
 /// Writes the Gram matrix `G = X Xᵀ` of the rows of `x` into `dst` (`n × n`).
 ///
+/// Errors on non-finite entries and on rows whose squared norm overflows
+/// `f64` (then some entry of `G` could too).
+///
 /// The lower triangle is one faer triangular product (half the flops of the
 /// full GEMM), the upper triangle a mirror of it, so `dst` is exactly
 /// symmetric. `Xᵀ` is first copied to column-major storage: faer's kernels
@@ -73,6 +76,9 @@ pub fn gram_into(dst: MatMut<'_, f64>, x: MatRef<'_, f64>, par: Par) -> Result<(
     ensure_len("gram_into: dst rows", n, dst.nrows())?;
     ensure_len("gram_into: dst cols", n, dst.ncols())?;
     ensure_finite_mat("gram_into: x", x)?;
+    if row_sq_norms(x).iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite { context: "gram: a squared row norm overflows f64" });
+    }
     let mut dst = dst;
     let xt = x.transpose().to_owned();
     matmul::triangular::matmul(
@@ -130,9 +136,22 @@ pub fn gram(x: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
     Ok(g)
 }
 
+/// Squared row norms `‖x_i‖²`, accumulated column by column.
+fn row_sq_norms(m: MatRef<'_, f64>) -> Vec<f64> {
+    let mut s = vec![0.0; m.nrows()];
+    for j in 0..m.ncols() {
+        for (i, acc) in s.iter_mut().enumerate() {
+            *acc += m[(i, j)] * m[(i, j)];
+        }
+    }
+    s
+}
+
 /// Squared Euclidean distances `D_ij = ‖x_i − y_j‖²` between the rows of `x`
 /// (`n × d`) and of `y` (`m × d`), through one GEMM:
 /// `D = ‖x‖² 1ᵀ + 1 ‖y‖²ᵀ − 2 X Yᵀ`, clamped at 0 against cancellation.
+/// Errors on non-finite entries and on data so large that a distance could
+/// overflow `f64` (`2 (max ‖x_i‖² + max ‖y_j‖²)` beyond `f64::MAX`).
 ///
 /// The cancellation error of an entry is about `ε (‖x_i‖² + ‖y_j‖²)`; centre
 /// the data first when distances are small relative to norms.
@@ -148,16 +167,11 @@ pub fn pairwise_sq_distances_into(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: P
     ensure_len("pairwise_sq_distances: y columns vs x columns", x.ncols(), y.ncols())?;
     ensure_finite_mat("pairwise_sq_distances: x", x)?;
     ensure_finite_mat("pairwise_sq_distances: y", y)?;
-    let row_sq = |m: MatRef<'_, f64>| -> Vec<f64> {
-        let mut s = vec![0.0; m.nrows()];
-        for j in 0..m.ncols() {
-            for (i, acc) in s.iter_mut().enumerate() {
-                *acc += m[(i, j)] * m[(i, j)];
-            }
-        }
-        s
-    };
-    let (nx, ny) = (row_sq(x), row_sq(y));
+    let (nx, ny) = (row_sq_norms(x), row_sq_norms(y));
+    let largest = |v: &[f64]| v.iter().fold(0.0f64, |m, &a| m.max(a));
+    if !(2.0 * (largest(&nx) + largest(&ny))).is_finite() {
+        return Err(Error::NonFinite { context: "pairwise_sq_distances: the distances overflow f64" });
+    }
     out.resize_with(x.nrows(), y.nrows(), |_, _| 0.0);
     // Column-major Yᵀ: faer's GEMM is up to 2x faster on it than on a view.
     let yt = y.transpose().to_owned();

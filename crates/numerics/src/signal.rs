@@ -62,17 +62,33 @@ pub fn as_interleaved_mut(x: &mut [C64]) -> &mut [f64] {
 }
 
 /// Energy `Σ |x_k|²`.
+///
+/// A plain `f64` function: `NaN` in, `NaN` out, and `+∞` when the sum
+/// overflows. [`power`] is the checked version.
 pub fn energy(x: &[C64]) -> f64 {
     x.iter().map(|z| z.norm_sqr()).sum()
 }
 
-/// Mean power `(1/N) Σ |x_k|²`; an error for an empty or non-finite signal.
+/// Mean power `(1/N) Σ |x_k|²`; an error for an empty or non-finite signal,
+/// or one whose power overflows `f64`.
 pub fn power(x: &[C64]) -> Result<f64> {
     if x.is_empty() {
         return Err(Error::TooFew { context: "power", required: 1, found: 0 });
     }
     ensure_finite_c("power", x)?;
-    Ok(energy(x) / x.len() as f64)
+    finite_result("power: the power overflows f64", energy(x) / x.len() as f64)
+}
+
+/// `Ok(v)` when `v` is finite, the overflow error `context` otherwise.
+fn finite_result(context: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() { Ok(v) } else { Err(Error::NonFinite { context }) }
+}
+
+/// `Ok(x)` when every sample is finite, the overflow error `context`
+/// otherwise.
+fn finite_signal(context: &'static str, x: Vec<C64>) -> Result<Vec<C64>> {
+    ensure_finite_c(context, &x)?;
+    Ok(x)
 }
 
 /// `10 log₁₀(p)` for a power ratio `p ≥ 0` (`−∞` at 0).
@@ -117,7 +133,8 @@ pub fn upsample(x: &[C64], factor: usize) -> Result<Vec<C64>> {
     if factor == 0 {
         return Err(Error::invalid("factor", factor, "the upsampling factor must be >= 1"));
     }
-    let mut y = vec![C64::new(0.0, 0.0); x.len() * factor];
+    let len = x.len().checked_mul(factor).ok_or(Error::invalid("factor", factor, "len(x) * factor overflows"))?;
+    let mut y = crate::error::try_vec(len, C64::new(0.0, 0.0), "upsample")?;
     for (slot, &v) in y.iter_mut().step_by(factor).zip(x) {
         *slot = v;
     }
@@ -267,27 +284,26 @@ fn check_conv_inputs(context: &'static str, a: &[C64], b: &[C64]) -> Result<()> 
 
 /// Full linear convolution, choosing the direct or FFT method by size.
 ///
-/// Errors on empty or non-finite inputs.
+/// Errors on empty or non-finite inputs, and on a result that overflows
+/// `f64` (the same for the other convolutions and [`correlate`]).
 pub fn convolve(a: &[C64], b: &[C64]) -> Result<Vec<C64>> {
     check_conv_inputs("convolve", a, b)?;
-    Ok(if a.len().min(b.len()) <= 8 || a.len() * b.len() <= DIRECT_CONVOLUTION_MAX_WORK {
-        direct_convolution(a, b)
-    } else {
-        fft_convolution(a, b)
-    })
+    let direct = a.len().min(b.len()) <= 8 || a.len().saturating_mul(b.len()) <= DIRECT_CONVOLUTION_MAX_WORK;
+    let out = if direct { direct_convolution(a, b) } else { fft_convolution(a, b) };
+    finite_signal("convolve: the result overflows f64", out)
 }
 
 /// Full linear convolution by the definition, `O(len(a)·len(b))`.
 pub fn convolve_direct(a: &[C64], b: &[C64]) -> Result<Vec<C64>> {
     check_conv_inputs("convolve_direct", a, b)?;
-    Ok(direct_convolution(a, b))
+    finite_signal("convolve_direct: the result overflows f64", direct_convolution(a, b))
 }
 
 /// Full linear convolution through zero-padded FFTs,
 /// `O(N log N)` with `N ≥ len(a) + len(b) − 1`.
 pub fn convolve_fft(a: &[C64], b: &[C64]) -> Result<Vec<C64>> {
     check_conv_inputs("convolve_fft", a, b)?;
-    Ok(fft_convolution(a, b))
+    finite_signal("convolve_fft: the result overflows f64", fft_convolution(a, b))
 }
 
 fn direct_convolution(a: &[C64], b: &[C64]) -> Vec<C64> {

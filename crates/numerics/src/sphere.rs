@@ -79,18 +79,29 @@ pub fn uniform_points<R: Rng + ?Sized>(n: usize, dim: usize, rng: &mut R) -> Res
 
 /// Scales `v` to unit Euclidean norm in place and returns its former norm.
 ///
-/// Errors on an empty, zero or non-finite vector.
+/// Errors on an empty, zero or non-finite vector. Vectors whose norm
+/// overflows or underflows `f64` (entries near `f64::MAX`, or subnormal) are
+/// rescaled by their largest entry first, so their direction is exact; the
+/// norm returned is then `+∞` when it exceeds `f64::MAX` (and may round to a
+/// subnormal or 0 for a subnormal vector).
 pub fn normalize(v: &mut [f64]) -> Result<f64> {
     if v.is_empty() {
         return Err(Error::TooFew { context: "normalize", required: 1, found: 0 });
     }
     ensure_finite("normalize", v)?;
     let r = norm(v);
-    if r == 0.0 {
+    if r.is_normal() && r.is_finite() {
+        v.iter_mut().for_each(|a| *a /= r);
+        return Ok(r);
+    }
+    let m = v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+    if m == 0.0 {
         return Err(Error::ZeroNorm { context: "normalize" });
     }
-    v.iter_mut().for_each(|a| *a /= r);
-    Ok(r)
+    v.iter_mut().for_each(|a| *a /= m);
+    let s = norm(v);
+    v.iter_mut().for_each(|a| *a /= s);
+    Ok(m * s)
 }
 
 /// Projects `v` on the tangent space at `x` in place: `v ← v − ⟨x, v⟩ x`.

@@ -221,13 +221,14 @@ pub struct Histogram {
 impl Histogram {
     /// `bins ≥ 1` equal bins on `[lo, hi]`, `lo < hi` finite.
     pub fn new(lo: f64, hi: f64, bins: usize) -> Result<Self> {
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(Error::invalid("range", format!("[{lo}, {hi}]"), "needs finite lo < hi"));
+        if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
+            return Err(Error::invalid("range", format!("[{lo}, {hi}]"), "needs finite lo < hi with a finite width"));
         }
         if bins == 0 {
             return Err(Error::invalid("bins", bins, "needs at least one bin"));
         }
-        Ok(Self { lo, hi, counts: vec![0; bins], underflow: 0, overflow: 0, non_finite: 0 })
+        let counts = crate::error::try_vec(bins, 0, "Histogram::new: bins")?;
+        Ok(Self { lo, hi, counts, underflow: 0, overflow: 0, non_finite: 0 })
     }
 
     /// Counts one value.
@@ -322,7 +323,13 @@ impl Histogram {
 fn quantile_of_sorted(sorted: &[f64], p: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * p;
     let (i, frac) = (h.floor() as usize, h - h.floor());
-    if i + 1 < sorted.len() { sorted[i] + frac * (sorted[i + 1] - sorted[i]) } else { sorted[i] }
+    if i + 1 >= sorted.len() {
+        return sorted[i];
+    }
+    let (a, b) = (sorted[i], sorted[i + 1]);
+    let v = a + frac * (b - a);
+    // `b − a` overflows only for data spanning more than f64::MAX.
+    if v.is_finite() { v } else { a * (1.0 - frac) + b * frac }
 }
 
 fn check_quantile_inputs(data: &[f64], ps: &[f64]) -> Result<Vec<f64>> {
@@ -392,6 +399,9 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
         sxy += (a - xm) * (b - ym);
         syy += (b - ym) * (b - ym);
     }
+    if !(sxx.is_finite() && sxy.is_finite() && syy.is_finite()) {
+        return Err(Error::NonFinite { context: "fit_line: the sums overflow f64 (rescale the data)" });
+    }
     if sxx == 0.0 {
         return Err(Error::invalid("x", "all equal", "a line fit needs two distinct x values"));
     }
@@ -399,14 +409,20 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
     let intercept = ym - slope * xm;
     let rss: f64 = x.iter().zip(y).map(|(&a, &b)| (b - intercept - slope * a).powi(2)).sum();
     let sigma2 = rss / (n - 2.0);
-    Ok(LineFit {
+    let fit = LineFit {
         slope,
         intercept,
         slope_std_error: (sigma2 / sxx).sqrt(),
         intercept_std_error: (sigma2 * (1.0 / n + xm * xm / sxx)).sqrt(),
         r_squared: if syy == 0.0 { 1.0 } else { 1.0 - rss / syy },
         n: x.len(),
-    })
+    };
+    let parts = [fit.slope, fit.intercept, fit.slope_std_error, fit.intercept_std_error, fit.r_squared];
+    if parts.iter().all(|v| v.is_finite()) {
+        Ok(fit)
+    } else {
+        Err(Error::NonFinite { context: "fit_line: the sums overflow f64 (rescale the data)" })
+    }
 }
 
 fn logs(context: &'static str, v: &[f64]) -> Result<Vec<f64>> {

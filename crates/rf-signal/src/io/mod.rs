@@ -9,8 +9,11 @@
 //! * [`write_complex64`], [`write_bits`]: submission files (`<c8` and
 //!   `|u1`), written atomically (a temporary file renamed into place).
 //!
-//! A file that is truncated, has a malformed header, an unsupported dtype
-//! or Fortran order is an [`Error::File`] naming the file and the problem.
+//! A file that is truncated, has a malformed header, an unsupported dtype,
+//! Fortran order, a shape that overflows, zero-width strings or non-finite
+//! samples is an [`Error::File`] naming the file and the problem; writing
+//! a value that does not fit the file's type (non-finite, or beyond
+//! `f32::MAX` for complex64) is an error, never a silent `inf` in the file.
 //!
 //! With the `hdf5` feature (or `hdf5-static`, which builds HDF5 from
 //! source), `hdf5::read_frames` reads the challenge's raw interference frames
@@ -36,10 +39,15 @@ pub struct Array<T> {
 }
 
 impl<T: Clone> Array<T> {
-    /// Row `i` of a two-dimensional array.
+    /// Row `i` of a two-dimensional array; `None` when `i` is out of range,
+    /// the array is not two-dimensional, or `data` is shorter than `shape`
+    /// says (possible only for an array built by hand).
     pub fn row(&self, i: usize) -> Option<&[T]> {
         match self.shape[..] {
-            [rows, cols] if i < rows => Some(&self.data[i * cols..(i + 1) * cols]),
+            [rows, cols] if i < rows => {
+                let start = i.checked_mul(cols)?;
+                self.data.get(start..start.checked_add(cols)?)
+            }
             _ => None,
         }
     }
@@ -60,12 +68,13 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Header> {
         return Err(file_error(path, "not a .npy file (bad magic)"));
     }
     let (len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
         2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
         v => return Err(file_error(path, format!("unsupported .npy format version {v}"))),
     };
+    let end = start.checked_add(len).ok_or_else(|| file_error(path, "the header length overflows"))?;
     let text = bytes
-        .get(start..start + len)
+        .get(start..end)
         .ok_or_else(|| file_error(path, "truncated header"))
         .and_then(|h| std::str::from_utf8(h).map_err(|_| file_error(path, "the header is not text")))?;
     let field = |key: &str| -> Result<&str> {
@@ -93,11 +102,16 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Header> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<usize>().map_err(|_| file_error(path, format!("malformed shape entry {s:?}"))))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Header { descr, shape, offset: start + len })
+    Ok(Header { descr, shape, offset: end })
+}
+
+/// The number of elements of a shape, or `None` when it overflows.
+fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))
 }
 
 fn body<'a>(path: &Path, bytes: &'a [u8], h: &Header, item: usize) -> Result<&'a [u8]> {
-    let count = h.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let count = element_count(&h.shape);
     let need = count.and_then(|c| c.checked_mul(item)).ok_or_else(|| file_error(path, "the shape overflows"))?;
     let data = &bytes[h.offset..];
     if data.len() < need {
@@ -113,11 +127,15 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| file_error(path, e.to_string()))
 }
 
-/// Reads a complex array (`c8` or `c16`, little- or big-endian).
+/// Reads a complex array (`c8` or `c16`, little- or big-endian). A file
+/// with a non-finite sample is an error, as in the HDF5 reader.
 pub fn read_complex(path: impl AsRef<Path>) -> Result<Array<C64>> {
     let path = path.as_ref();
-    let bytes = read(path)?;
-    let h = parse_header(path, &bytes)?;
+    decode_complex(path, &read(path)?)
+}
+
+fn decode_complex(path: &Path, bytes: &[u8]) -> Result<Array<C64>> {
+    let h = parse_header(path, bytes)?;
     let (little, width) = match h.descr.as_str() {
         "<c8" => (true, 8),
         ">c8" => (false, 8),
@@ -125,7 +143,7 @@ pub fn read_complex(path: impl AsRef<Path>) -> Result<Array<C64>> {
         ">c16" => (false, 16),
         d => return Err(file_error(path, format!("dtype {d:?} is not complex64 or complex128"))),
     };
-    let data = body(path, &bytes, &h, width)?;
+    let data = body(path, bytes, &h, width)?;
     let half = width / 2;
     let value = |b: &[u8]| -> f64 {
         if half == 4 {
@@ -136,24 +154,35 @@ pub fn read_complex(path: impl AsRef<Path>) -> Result<Array<C64>> {
             if little { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) }
         }
     };
-    let data = data.chunks_exact(width).map(|c| C64::new(value(&c[..half]), value(&c[half..]))).collect();
+    let data: Vec<C64> = data.chunks_exact(width).map(|c| C64::new(value(&c[..half]), value(&c[half..]))).collect();
+    if let Some(i) = data.iter().position(|z| !(z.re.is_finite() && z.im.is_finite())) {
+        return Err(file_error(path, format!("non-finite sample at index {i}")));
+    }
     Ok(Array { shape: h.shape, data })
 }
 
 /// Reads a fixed-width unicode array (`<U…`/`>U…`), trailing NULs removed.
+/// Zero-width strings (`<U0`, which numpy never saves) are an error.
 pub fn read_strings(path: impl AsRef<Path>) -> Result<Array<String>> {
     let path = path.as_ref();
-    let bytes = read(path)?;
-    let h = parse_header(path, &bytes)?;
+    decode_strings(path, &read(path)?)
+}
+
+fn decode_strings(path: &Path, bytes: &[u8]) -> Result<Array<String>> {
+    let h = parse_header(path, bytes)?;
     let (little, chars) = match h.descr.split_at(h.descr.len().min(2)) {
         ("<U", n) => (true, n),
         (">U", n) => (false, n),
         _ => return Err(file_error(path, format!("dtype {:?} is not a unicode string", h.descr))),
     };
     let chars: usize = chars.parse().map_err(|_| file_error(path, "malformed string width"))?;
-    let data = body(path, &bytes, &h, 4 * chars)?;
+    if chars == 0 {
+        return Err(file_error(path, "zero-width strings ('U0') are not supported"));
+    }
+    let width = chars.checked_mul(4).ok_or_else(|| file_error(path, "the string width overflows"))?;
+    let data = body(path, bytes, &h, width)?;
     let strings = data
-        .chunks_exact(4 * chars.max(1))
+        .chunks_exact(width)
         .map(|c| {
             c.chunks_exact(4)
                 .map(|b| {
@@ -172,17 +201,26 @@ fn write(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
     let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
     let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
+    // Format 1.0 stores the header length in 16 bits; a longer header (a
+    // shape of thousands of dimensions) needs format 2.0's 32 bits.
+    let version: u8 = if header.len() + 11 + 64 <= usize::from(u16::MAX) { 1 } else { 2 };
+    let prefix = if version == 1 { 10 } else { 12 };
+    while (prefix + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
     header.push('\n');
+    let header_len = u32::try_from(header.len()).map_err(|_| file_error(path, "the header is too long"))?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| file_error(path, "not a file path"))?;
     let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(b"\x93NUMPY\x01\x00")?;
-        f.write_all(&(header.len() as u16).to_le_bytes())?;
+        f.write_all(&[0x93, b'N', b'U', b'M', b'P', b'Y', version, 0])?;
+        if version == 1 {
+            f.write_all(&(header_len as u16).to_le_bytes())?;
+        } else {
+            f.write_all(&header_len.to_le_bytes())?;
+        }
         f.write_all(header.as_bytes())?;
         f.write_all(data)?;
         f.sync_all()?;
@@ -195,18 +233,24 @@ fn write(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
 }
 
 fn check_shape(path: &Path, shape: &[usize], len: usize) -> Result<()> {
-    if shape.iter().product::<usize>() != len || shape.is_empty() {
+    if element_count(shape) != Some(len) || shape.is_empty() {
         return Err(file_error(path, format!("shape {shape:?} does not hold {len} elements")));
     }
     Ok(())
 }
 
-/// Writes `data` as a complex64 array of `shape`, atomically.
+/// Writes `data` as a complex64 array of `shape`, atomically. Non-finite
+/// values, and values whose magnitude exceeds `f32::MAX` (they would become
+/// infinities in the file), are errors.
 pub fn write_complex64(path: impl AsRef<Path>, shape: &[usize], data: &[C64]) -> Result<()> {
     let path = path.as_ref();
     check_shape(path, shape, data.len())?;
     if data.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
         return Err(Error::NonFinite { context: "array to write" });
+    }
+    let limit = f64::from(f32::MAX);
+    if let Some(z) = data.iter().find(|z| z.re.abs() > limit || z.im.abs() > limit) {
+        return Err(Error::invalid("sample", z, "beyond the range of complex64 (|part| <= f32::MAX)"));
     }
     let bytes: Vec<u8> =
         data.iter().flat_map(|z| (z.re as f32).to_le_bytes().into_iter().chain((z.im as f32).to_le_bytes())).collect();
@@ -282,5 +326,138 @@ mod tests {
         write_bits(&b, &[1, 4], &[0, 1, 1, 0]).unwrap();
         assert!(std::fs::read(&b).unwrap().ends_with(&[0, 1, 1, 0]));
         assert!(write_bits(&b, &[1, 2], &[0, 2]).is_err());
+    }
+
+    /// A valid `<c8` file of `shape` and a valid `<U8` file, as bytes.
+    fn valid_files() -> (Vec<u8>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, u) = (dir.path().join("c.npy"), dir.path().join("u.npy"));
+        let data: Vec<C64> = (0..6).map(|i| C64::new(i as f64, 0.5 - i as f64)).collect();
+        write_complex64(&c, &[2, 3], &data).unwrap();
+        let mut body = Vec::new();
+        for s in ["-12.0", "QPSK", "OFDMQPSK"] {
+            let mut chars: Vec<u32> = s.chars().map(|c| c as u32).collect();
+            chars.resize(8, 0);
+            chars.iter().for_each(|c| body.extend_from_slice(&c.to_le_bytes()));
+        }
+        write(&u, "<U8", &[3], &body).unwrap();
+        (std::fs::read(c).unwrap(), std::fs::read(u).unwrap())
+    }
+
+    /// The header of a valid file rewritten with `from` replaced by `to`
+    /// (header length fixed up), the body kept.
+    fn with_header(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+        let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        let header = String::from_utf8_lossy(&bytes[10..10 + len]).replace(from, to);
+        let mut out = bytes[..8].to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&bytes[10 + len..]);
+        out
+    }
+
+    #[test]
+    fn bad_files_are_errors() {
+        let (c, u) = valid_files();
+        let p = Path::new("probe.npy");
+        assert!(decode_complex(p, &c).is_ok() && decode_strings(p, &u).is_ok());
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            (
+                "zero-width strings claiming a shape",
+                with_header(&with_header(&u, "<U8", "<U0"), "(3,)", "(2, 3)"),
+                false,
+            ),
+            ("zero-width strings, empty body", with_header(&u, "<U8", "<U0")[..].to_vec(), false),
+            ("huge string width", with_header(&u, "<U8", "<U4611686018427387904"), false),
+            ("string width times count overflows", with_header(&u, "(3,)", "(4611686018427387904,)"), false),
+            ("complex shape overflows", with_header(&c, "(2, 3)", "(4294967296, 4294967296, 2)"), true),
+            ("complex shape too large", with_header(&c, "(2, 3)", "(2, 4)"), true),
+            ("negative shape", with_header(&c, "(2, 3)", "(-2, 3)"), true),
+            ("shape not closed", with_header(&c, "(2, 3)", "(2, 3 "), true),
+            ("no descr", with_header(&c, "'descr'", "'dtype'"), true),
+            ("big-endian strings as complex", with_header(&c, "<c8", ">U2"), true),
+        ];
+        for (what, bytes, complex) in cases {
+            let r = if complex { decode_complex(p, &bytes).map(|_| ()) } else { decode_strings(p, &bytes).map(|_| ()) };
+            assert!(matches!(r, Err(Error::File { .. })), "{what}: {r:?}");
+        }
+        // A NaN sample in the file.
+        let mut nan = c.clone();
+        let at = nan.len() - 8;
+        nan[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let e = decode_complex(p, &nan).unwrap_err();
+        assert!(e.to_string().contains("non-finite sample at index 5"), "{e}");
+        // Writing: overflow of f32, shape overflow, an impossible header.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("w.npy");
+        let big = [C64::new(1e300, 0.0)];
+        assert!(matches!(write_complex64(&out, &[1], &big), Err(Error::InvalidParameter { .. })));
+        assert!(write_complex64(&out, &[usize::MAX, 2], &big).is_err());
+        assert!(!out.exists());
+        let edge = [C64::new(f64::from(f32::MAX), -f64::from(f32::MAX))];
+        write_complex64(&out, &[1], &edge).unwrap();
+        assert_eq!(read_complex(&out).unwrap().data, edge);
+        // A shape of many dimensions needs format 2.0, and reads back.
+        let mut shape = vec![1usize; 30_000];
+        shape[0] = 2;
+        write_bits(&out, &shape, &[1, 0]).unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(bytes[6], 2);
+        let h = parse_header(&out, &bytes).unwrap();
+        assert_eq!(h.shape, shape);
+        // A hand-built array shorter than its shape has no rows, no panic.
+        let short = Array { shape: vec![2, 3], data: vec![0u8; 4] };
+        assert_eq!(short.row(0), Some(&[0u8, 0, 0][..]));
+        assert_eq!(short.row(1), None);
+        let odd = Array { shape: vec![usize::MAX, usize::MAX], data: vec![0u8; 4] };
+        assert_eq!(odd.row(3), None);
+    }
+
+    fn fuzz(cases: u64) {
+        use infoflow_numerics::{fuzz, rng::Streams};
+        let (c, u) = valid_files();
+        let p = Path::new("fuzz.npy");
+        let streams = Streams::for_point(1, "rf-signal.io", "npy");
+        let mut rng = streams.stream(0);
+        let headers = ["<c8", ">c8", "<c16", ">c16", "<U8", ">U1", "<U0", "|u1", "<f8", "<U99999999999999999999"];
+        let shapes = ["()", "(0,)", "(6,)", "(3, 2)", "(1, 1, 6)", "(18446744073709551615,)", "(2,", ")", "(a, b)"];
+        for case in 0..cases {
+            let base = if case % 2 == 0 { &c } else { &u };
+            let bytes = match case % 4 {
+                // Structure-aware: another dtype or shape in a valid header.
+                0 | 1 => {
+                    let h = headers[fuzz::random_bytes(1, &mut rng)[0] as usize % headers.len()];
+                    let s = shapes[fuzz::random_bytes(1, &mut rng)[0] as usize % shapes.len()];
+                    let from = if case % 2 == 0 { "<c8" } else { "<U8" };
+                    let shape = if case % 2 == 0 { "(2, 3)" } else { "(3,)" };
+                    fuzz::mutate(&with_header(&with_header(base, from, h), shape, s), &mut rng)
+                }
+                2 => fuzz::mutate(base, &mut rng),
+                _ => {
+                    let mut b = fuzz::random_bytes(base.len() % 97, &mut rng);
+                    if case % 8 == 3 {
+                        b.splice(0..0, base[..10].iter().copied());
+                    }
+                    b
+                }
+            };
+            // Ok or a typed error; a panic fails the test with the case number.
+            let result = std::panic::catch_unwind(|| {
+                let _ = decode_complex(p, &bytes);
+                let _ = decode_strings(p, &bytes);
+            });
+            assert!(result.is_ok(), "case {case} panicked on {bytes:?}");
+        }
+    }
+
+    #[test]
+    fn decoders_never_panic_on_mutated_files() {
+        fuzz(4000);
+    }
+
+    #[test]
+    #[ignore = "long fuzz run: cargo test -p infoflow-rf-signal -- --ignored"]
+    fn decoders_never_panic_on_mutated_files_long() {
+        fuzz(5_000_000);
     }
 }
