@@ -322,6 +322,7 @@ impl Ensemble {
 
     /// Fraction of ordered pairs of distinct tokens with `⟨x_i, x_j⟩ ≥ threshold`, pooled over systems.
     pub fn fraction_of_pairs_above(&self, threshold: f64) -> Result<f64> {
+        crate::observables::check_threshold(threshold)?;
         if self.n < 2 {
             return Err(Error::TooFewParticles { context: "fraction of pairs", required: 2, found: self.n });
         }

@@ -139,6 +139,9 @@ pub fn expm(a: &Mat<f64>) -> Result<Mat<f64>> {
     for _ in 0..s {
         result = &result * &result;
     }
+    if !crate::model::all_finite(&result) {
+        return Err(Error::NonFinite { context: "expm: e^A overflows f64" });
+    }
     Ok(result)
 }
 

@@ -129,6 +129,7 @@ fn pair_weight(mass: &[f64]) -> f64 {
 /// phase-diagram statistic of arXiv 2312.10794). A particle of mass `m`
 /// counts as `m` coincident tokens. Needs two tokens.
 pub fn fraction_of_pairs_above(p: &Particles, threshold: f64) -> Result<f64> {
+    check_threshold(threshold)?;
     let mass = p.masses();
     if p.total_mass() < 2.0 {
         return Err(Error::TooFewParticles { context: "fraction of pairs", required: 2, found: p.len() });
@@ -144,6 +145,11 @@ pub fn fraction_of_pairs_above(p: &Particles, threshold: f64) -> Result<f64> {
         }
     }
     Ok(hits / pair_weight(mass))
+}
+
+/// An inner-product threshold must be a number (any value compares).
+pub(crate) fn check_threshold(threshold: f64) -> Result<()> {
+    if threshold.is_nan() { Err(Error::invalid("threshold", threshold, "must be a number")) } else { Ok(()) }
 }
 
 /// Histogram of `⟨x_i, x_j⟩` over unordered pairs of distinct particles
@@ -276,18 +282,27 @@ pub fn convex_hull_2d(points: &[(f64, f64)]) -> Result<Vec<usize>> {
     Ok(hull)
 }
 
-/// Area of a polygon given by vertex indices (shoelace formula).
-pub fn polygon_area(points: &[(f64, f64)], vertices: &[usize]) -> f64 {
+/// Area of a polygon given by vertex indices (shoelace formula); 0 for
+/// fewer than three vertices. Errors on an index out of range, non-finite
+/// points, or an area that overflows `f64`.
+pub fn polygon_area(points: &[(f64, f64)], vertices: &[usize]) -> Result<f64> {
+    if let Some(&i) = vertices.iter().find(|&&i| i >= points.len()) {
+        return Err(Error::invalid("vertex", i, "a vertex index must be below the number of points"));
+    }
+    if vertices.iter().any(|&i| !(points[i].0.is_finite() && points[i].1.is_finite())) {
+        return Err(Error::NonFinite { context: "polygon points" });
+    }
     let m = vertices.len();
     if m < 3 {
-        return 0.0;
+        return Ok(0.0);
     }
     let mut s = 0.0;
     for k in 0..m {
         let (a, b) = (points[vertices[k]], points[vertices[(k + 1) % m]]);
         s += a.0 * b.1 - b.0 * a.1;
     }
-    0.5 * s.abs()
+    let area = 0.5 * s.abs();
+    if area.is_finite() { Ok(area) } else { Err(Error::NonFinite { context: "polygon area (overflow)" }) }
 }
 
 #[cfg(test)]
@@ -385,7 +400,7 @@ mod tests {
         let pts = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.5, 0.5), (0.5, 0.0)];
         let h = convex_hull_2d(&pts).unwrap();
         assert_eq!(h, vec![0, 1, 2, 3]);
-        assert_abs_diff_eq!(polygon_area(&pts, &h), 1.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(polygon_area(&pts, &h).unwrap(), 1.0, epsilon = 1e-15);
         assert_eq!(convex_hull_2d(&[(1.0, 1.0), (1.0, 1.0)]).unwrap().len(), 1);
         assert!(convex_hull_2d(&[(f64::NAN, 0.0)]).is_err());
     }

@@ -67,7 +67,14 @@ fn inner(p: &Particles, i: usize, j: usize) -> f64 {
 pub fn expected_strong_centres(dim: usize, n: usize, delta: f64) -> Result<f64> {
     check_delta(delta)?;
     let p = sphere::cap_measure(dim, delta.cos())?;
-    Ok((1.0 - (1.0 - p).powi(n as i32)) / p)
+    if p == 0.0 {
+        // A cap too small for its measure to be representable: no token
+        // ever lands near an earlier one.
+        return Ok(n as f64);
+    }
+    // (1 − (1 − p)^n)/p with ln1p/expm1 (accurate for tiny p, and no
+    // integer exponent that could wrap for n beyond i32).
+    Ok(-(n as f64 * (-p).ln_1p()).exp_m1() / p)
 }
 
 /// `∫_0^s (1 − e^{−u})/u du` (the entire exponential integral `Ein`), by its
@@ -184,8 +191,15 @@ pub fn expected_renyi_centres_circle(n: usize, delta: f64) -> Result<f64> {
     Ok(parking_coverage(n as f64 / cars)? * cars)
 }
 
+/// The most grid steps [`parking_mean`] takes (about 10⁹ operations).
+pub const PARKING_MAX_STEPS: usize = 20_000;
+
 /// Rényi's mean number of cars `M(x)` parked on an interval of length `x`
 /// car lengths, from his integral equation, on a grid of step `h`.
+///
+/// The march is quadratic in the number of grid steps `(x − 1)/h`, which is
+/// limited to [`PARKING_MAX_STEPS`] (an error beyond, not a hang); for long
+/// intervals use `M(x) ≈ c_R x − (1 − c_R)` ([`renyi_constant`]).
 pub fn parking_mean(x: f64, h: f64) -> Result<f64> {
     if !(x >= 0.0 && x.is_finite()) {
         return Err(Error::invalid("x", x, "must be finite and >= 0"));
@@ -199,7 +213,11 @@ pub fn parking_mean(x: f64, h: f64) -> Result<f64> {
     // M(y) = 1 + (2/(y−1)) I(y−1),  I(s) = ∫_0^s M. March y on the grid
     // y_k = 1 + k h: I(y_k − 1) = I(k h) uses M on [0, k h], known for
     // k h ≤ y_k − 1 < y_k. Trapezoid, with M linearly interpolated.
-    let steps = ((x - 1.0) / h).ceil() as usize;
+    let steps = ((x - 1.0) / h).ceil();
+    if steps > PARKING_MAX_STEPS as f64 {
+        return Err(Error::invalid("x / h", steps, "needs at most PARKING_MAX_STEPS = 20000 grid steps"));
+    }
+    let steps = steps as usize;
     let h = if steps == 0 { 0.0 } else { (x - 1.0) / steps as f64 };
     // m[k] = M(1 + k h); M = 0 on [0, 1).
     let mut m: Vec<f64> = Vec::with_capacity(steps + 1);

@@ -106,6 +106,18 @@ fn integrate_scalar(
             }
             let step = h.min(target - t);
             let (y_new, err) = dp_step(&f, y, step);
+            if !(y_new.is_finite() && err.is_finite()) {
+                // The rate overflows f64 (e^{βγ} of the unnormalised model at
+                // large β): a shorter step cannot help once f(y) itself is
+                // not finite.
+                if !f(y).is_finite() || step < 1e-300 {
+                    return Err(Error::NonFinite {
+                        context: "the scalar ODE's rate overflows f64 (for the unnormalised model at large beta, use the shifted normalisation)",
+                    });
+                }
+                h = step * 0.2;
+                continue;
+            }
             let ratio = err.abs() / tol;
             if ratio > 1.0 {
                 h = step * (0.9 * ratio.powf(-0.2)).max(0.2);

@@ -151,7 +151,7 @@ impl Experiment for ValueSpectrum {
             max_norm.push((0..p.n).map(|i| (0..d).map(|k| x[(i, k)].powi(2)).sum::<f64>().sqrt()).fold(0.0, f64::max));
             let z = rescale(q, &v, t)?;
             let pts: Vec<(f64, f64)> = (0..p.n).map(|i| (z[(i, 0)], z[(i, 1)])).collect();
-            hull_area.push(polygon_area(&pts, &convex_hull_2d(&pts)?));
+            hull_area.push(polygon_area(&pts, &convex_hull_2d(&pts)?)?);
             z_end = z;
             Ok(())
         })?;
