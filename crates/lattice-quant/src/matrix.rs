@@ -457,6 +457,21 @@ impl<L: Lattice> MatrixQuantizer<L> {
                 self.kept
             )));
         }
+        // Side information and codes as the decoder will read them: finite
+        // statistics, a non-negative norm, every code in range (a code of
+        // k·q^d or more would be truncated when packed).
+        let mut scratch = vec![0u32; self.code.dim()];
+        for (j, col) in e.columns.iter().enumerate() {
+            if !(col.mean.is_finite() && col.norm.is_finite() && col.alpha.is_finite() && col.norm >= 0.0) {
+                return Err(Error::Corrupted(format!(
+                    "column {j}: side information must be finite with a non-negative norm (mean {}, norm {}, alpha {})",
+                    col.mean, col.norm, col.alpha
+                )));
+            }
+            for &code in &col.codes {
+                self.unpack(code, &mut scratch).map_err(|e| Error::Corrupted(format!("column {j}: {e}")))?;
+            }
+        }
         Ok(())
     }
 

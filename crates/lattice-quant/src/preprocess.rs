@@ -112,8 +112,25 @@ impl SharedRotation {
         self.padded
     }
 
+    fn check_lengths(
+        &self,
+        context: &'static str,
+        input: usize,
+        want_in: usize,
+        output: usize,
+        want_out: usize,
+    ) -> Result<()> {
+        for (found, expected) in [(input, want_in), (output, want_out)] {
+            if found != expected {
+                return Err(Error::Shape { context, expected: expected.to_string(), found: found.to_string() });
+            }
+        }
+        Ok(())
+    }
+
     /// `out ← S [x; 0]` (`x` of length `n`, `out` of length `N`).
     pub fn apply(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        self.check_lengths("SharedRotation::apply", x.len(), self.rows, out.len(), self.padded)?;
         out[..self.rows].copy_from_slice(x);
         out[self.rows..].fill(0.0);
         match &self.op {
@@ -134,6 +151,7 @@ impl SharedRotation {
     /// `out ← (Sᵀ y)[..n]`, the inverse on the range followed by dropping
     /// the padding (`y` of length `N`, `out` of length `n`).
     pub fn invert(&self, y: &[f64], out: &mut [f64]) -> Result<()> {
+        self.check_lengths("SharedRotation::invert", y.len(), self.padded, out.len(), self.rows)?;
         match &self.op {
             Op::None => out.copy_from_slice(&y[..self.rows]),
             Op::Hadamard(h) => {

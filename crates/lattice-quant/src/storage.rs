@@ -28,7 +28,9 @@
 //! Reading checks the magic, the version, the exact length, the checksum,
 //! that the header describes the reading quantizer (lattice, `q`, scales,
 //! rotation, seed, flags, `κ`, rows), that every block code is below
-//! `k qᵈ`, and that side information is finite. Any failure is
+//! `k qᵈ`, and that side information is finite (with a non-negative norm).
+//! Writing refuses what reading would refuse (non-finite side information,
+//! codes out of range), so every buffer written reads back. Any failure is
 //! [`Error::Corrupted`]; no input makes the reader panic or allocate more
 //! than the buffer's size warrants.
 
@@ -286,8 +288,8 @@ impl<L: Lattice> MatrixQuantizer<L> {
         for _ in 0..h.columns {
             let (mean, norm) = (r.f32()?, r.f32()?);
             let alpha = if h.config.mmse == Mmse::PerColumn { r.f32()? } else { 1.0 };
-            if !(mean.is_finite() && norm.is_finite() && alpha.is_finite()) {
-                return Err(corrupted("non-finite column side information"));
+            if !(mean.is_finite() && norm.is_finite() && alpha.is_finite() && norm >= 0.0) {
+                return Err(corrupted("column side information must be finite with a non-negative norm"));
             }
             columns.push(EncodedColumn { mean, norm, alpha, codes: Vec::with_capacity(h.blocks) });
         }
@@ -409,12 +411,21 @@ mod tests {
 
     #[test]
     fn out_of_range_codes_are_caught_even_with_a_valid_checksum() {
-        // q = 3, k = 4: codes lie below 4·3⁸ = 26244 < 2^15; write 2^15 − 1.
+        // q = 3, k = 4: codes lie below 4·3⁸ = 26244 < 2^15; 2^15 − 1 is out.
         let q = MatrixQuantizer::new(Gosset, QuantizerConfig::e8(3), 8).unwrap();
         let a = gaussian_matrix(8, 1, &mut Streams::for_point(4, "storage", "c").stream(0));
         let mut e = q.encode(a.as_ref()).unwrap();
+        let mut bytes = q.write(&e).unwrap();
         e.columns[0].codes[0] = (1 << 15) - 1;
-        let bytes = q.write(&e).unwrap();
+        assert!(matches!(q.write(&e), Err(Error::Corrupted(_))), "writing refuses it");
+        // The first code starts after 64 + "E8" + 4 scales + 8 side bytes:
+        // set its 15 bits, then make the checksum valid again.
+        let start = 64 + 2 + 32 + 8;
+        bytes[start] = 0xff;
+        bytes[start + 1] |= 0x7f;
+        let end = bytes.len() - 8;
+        let sum = stable_hash(&bytes[..end]);
+        bytes[end..].copy_from_slice(&sum.to_le_bytes());
         assert!(matches!(q.read(&bytes), Err(Error::Corrupted(_))));
     }
 

@@ -96,10 +96,22 @@ impl GaussianCodebook {
         self.training_mse
     }
 
-    /// Replaces `x` (one block) by its nearest codeword.
-    pub fn quantize(&self, x: &mut [f64]) {
+    /// Replaces `x` (one block of length [`Self::dim`]) by its nearest
+    /// codeword. Errors on another length or non-finite entries.
+    pub fn quantize(&self, x: &mut [f64]) -> Result<()> {
+        if x.len() != self.dim {
+            return Err(Error::Shape {
+                context: "GaussianCodebook::quantize",
+                expected: self.dim.to_string(),
+                found: x.len().to_string(),
+            });
+        }
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { context: "GaussianCodebook::quantize" });
+        }
         let (k, _) = nearest(&self.codewords, self.dim, x);
         x.copy_from_slice(&self.codewords[k * self.dim..(k + 1) * self.dim]);
+        Ok(())
     }
 }
 
@@ -153,15 +165,20 @@ impl VqScheme {
             let stats = ColumnStats::centre(j, &col, &mut centred)?;
             let x = out.col_as_slice_mut(j);
             self.rotation.apply(&centred, x)?;
+            means.push(stats.mean as f64);
             let to_unit = (big_n as f64).sqrt() / stats.norm as f64;
+            if !to_unit.is_finite() {
+                // A constant column (norm 0 as stored): its mean says everything.
+                x.fill(0.0);
+                continue;
+            }
             let (kept, dropped) = x.split_at_mut(self.kept * self.codebook.dim());
             for block in kept.chunks_exact_mut(self.codebook.dim()) {
                 block.iter_mut().for_each(|v| *v *= to_unit);
-                self.codebook.quantize(block);
+                self.codebook.quantize(block)?;
                 block.iter_mut().for_each(|v| *v /= to_unit);
             }
             dropped.fill(0.0);
-            means.push(stats.mean as f64);
         }
         Ok((out, means))
     }
@@ -205,7 +222,7 @@ mod tests {
         for _ in 0..200_000 {
             let x: f64 = rng.sample(rand_distr::StandardNormal);
             let mut q = [x];
-            scalar.quantize(&mut q);
+            scalar.quantize(&mut q).unwrap();
             err += (x - q[0]) * (x - q[0]);
         }
         let fresh = err / 200_000.0;
