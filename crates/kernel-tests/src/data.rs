@@ -111,21 +111,34 @@ impl PerturbedUniform {
 
     /// Counts of `n` draws from `p` (multinomial, by conditional binomials:
     /// `O(k)` per sample set, whatever `n`).
-    pub fn counts<R: Rng + ?Sized>(p: &[f64], n: usize, rng: &mut R) -> Vec<u32> {
-        let mut left = n as u64;
+    ///
+    /// Errors on an empty `p`, a probability that is negative or not finite,
+    /// a total mass that is not positive and finite (`p` need not sum to 1:
+    /// it is normalised), and `n` beyond `u32::MAX` (the counts are `u32`).
+    pub fn counts<R: Rng + ?Sized>(p: &[f64], n: usize, rng: &mut R) -> Result<Vec<u32>> {
+        if p.is_empty() {
+            return Err(Error::invalid("p", "empty", "needs at least one atom"));
+        }
+        if let Some(&bad) = p.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+            return Err(Error::invalid("p", bad, "probabilities must be finite and >= 0"));
+        }
         let mut mass: f64 = p.iter().sum();
-        p.iter()
+        if !(mass > 0.0 && mass.is_finite()) {
+            return Err(Error::invalid("p", mass, "the total mass must be positive and finite"));
+        }
+        let mut left = u32::try_from(n).map_err(|_| Error::invalid("n", n, "counts are u32: n <= 4294967295"))? as u64;
+        Ok(p.iter()
             .map(|&pi| {
                 if left == 0 || mass <= 0.0 {
                     return 0;
                 }
                 let q = (pi / mass).clamp(0.0, 1.0);
-                let c = rand_distr::Binomial::new(left, q).expect("valid binomial").sample(rng);
+                let c = rand_distr::Binomial::new(left, q).expect("q in [0, 1]").sample(rng);
                 left -= c;
                 mass -= pi;
                 c as u32
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -144,6 +157,11 @@ pub fn read_higgs(path: impl AsRef<Path>, max_rows: usize) -> Result<(Vec<u8>, M
     let file = std::fs::File::open(path).map_err(|e| file_error(path, e.to_string()))?;
     let reader: Box<dyn BufRead> =
         if gz { Box::new(BufReader::new(GzDecoder::new(file))) } else { Box::new(BufReader::new(file)) };
+    parse_higgs(path, reader, max_rows)
+}
+
+/// The HIGGS rows of `reader` (`path` names it in errors).
+fn parse_higgs(path: &Path, reader: impl BufRead, max_rows: usize) -> Result<(Vec<u8>, Mat<f64>)> {
     let (mut labels, mut values) = (Vec::new(), Vec::new());
     for (line_no, line) in reader.lines().enumerate() {
         if labels.len() >= max_rows {
@@ -182,6 +200,11 @@ pub fn read_higgs(path: impl AsRef<Path>, max_rows: usize) -> Result<(Vec<u8>, M
 pub fn read_cifar(path: impl AsRef<Path>) -> Result<(Vec<u8>, Mat<f64>)> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| file_error(path, e.to_string()))?;
+    parse_cifar(path, &bytes)
+}
+
+/// The CIFAR records of `bytes` (`path` names them in errors).
+fn parse_cifar(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Mat<f64>)> {
     if bytes.is_empty() || bytes.len() % 3073 != 0 {
         return Err(file_error(path, format!("{} bytes is not a whole number of 3073-byte records", bytes.len())));
     }
@@ -225,7 +248,7 @@ mod tests {
         let pu = PerturbedUniform::new(100, 0.3).unwrap();
         let tv: f64 = pu.p0.iter().zip(&pu.p1).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0;
         assert!((tv - 0.3).abs() < 1e-12);
-        let c = PerturbedUniform::counts(&pu.p0, 1000, &mut rng);
+        let c = PerturbedUniform::counts(&pu.p0, 1000, &mut rng).unwrap();
         assert_eq!(c.iter().sum::<u32>(), 1000);
         assert!(PerturbedUniform::new(3, 0.3).is_err());
     }
@@ -271,5 +294,41 @@ mod tests {
         std::fs::write(&c, &rec).unwrap();
         assert!(read_cifar(&c).is_err());
         assert!(read_cifar(dir.path().join("none.bin")).is_err());
+    }
+
+    fn fuzz(cases: u64) {
+        use infoflow_numerics::fuzz;
+        let row = "1.000000000000000000e+00,".to_string() + &vec!["-2.5e-01"; 28].join(",") + "\n";
+        let csv = format!("{row}{}", row.replace("1.0000", "0.0000"));
+        let mut cifar = vec![7u8];
+        cifar.extend((0..3072).map(|i| (i % 251) as u8));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, csv.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let p = Path::new("fuzz");
+        let mut rng = infoflow_numerics::rng::Streams::for_point(1, "kernel-tests.fuzz", "loaders").stream(0);
+        for case in 0..cases {
+            let outcome = std::panic::catch_unwind(|| {
+                let text = fuzz::mutate(csv.as_bytes(), &mut rng.clone());
+                let _ = parse_higgs(p, &text[..], 10);
+                let zipped = fuzz::mutate(&gz, &mut rng.clone());
+                let _ = parse_higgs(p, BufReader::new(GzDecoder::new(&zipped[..])), 10);
+                let _ = parse_cifar(p, &fuzz::mutate(&cifar, &mut rng.clone()));
+            });
+            // Advance the stream between cases (the clones above share a state).
+            let _ = fuzz::random_bytes(8, &mut rng);
+            assert!(outcome.is_ok(), "case {case} panicked");
+        }
+    }
+
+    #[test]
+    fn loaders_never_panic_on_mutated_files() {
+        fuzz(2000);
+    }
+
+    #[test]
+    #[ignore = "long fuzz run: cargo test -p infoflow-kernel-tests -- --ignored"]
+    fn loaders_never_panic_on_mutated_files_long() {
+        fuzz(200_000);
     }
 }

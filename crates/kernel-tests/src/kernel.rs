@@ -171,6 +171,7 @@ fn inner(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
     ensure_finite_mat("kernel input y", y)?;
     let mut g = Mat::zeros(x.nrows(), y.nrows());
     matmul(g.as_mut(), Accum::Replace, x, y.transpose(), 1.0, par);
+    ensure_finite_mat("kernel: inner products overflow f64", g.as_ref())?;
     Ok(g)
 }
 
@@ -213,6 +214,7 @@ impl Kernel for Polynomial {
         for j in 0..g.ncols() {
             g.col_as_slice_mut(j).iter_mut().for_each(|v| *v = (*v + self.c).powi(self.degree as i32));
         }
+        ensure_finite_mat("polynomial kernel: (<x, y> + c)^p overflows f64", g.as_ref())?;
         Ok(g)
     }
 }

@@ -127,7 +127,15 @@ fn mean_sd(v: &[f64]) -> Result<(f64, f64)> {
     }
     let mut w = Welford::new();
     w.extend(v.iter().copied());
-    Ok((w.mean()?, w.std_dev()?))
+    let (mean, sd) = (w.mean()?, w.std_dev()?);
+    if sd == 0.0 {
+        return Err(Error::invalid(
+            "calibration scores",
+            "constant",
+            "the scores have no spread: no Gaussian calibration",
+        ));
+    }
+    Ok((mean, sd))
 }
 
 /// The Gaussian approximation (CLT over `m`) of the errors at threshold
@@ -161,6 +169,9 @@ pub fn resampled_threshold<R: Rng + ?Sized>(
             format!("{m}, {draws}, {alpha}"),
             "1 ≤ m ≤ pool size, draws ≥ 1, α in (0, 1)",
         ));
+    }
+    if pool.iter().any(|v| !v.is_finite()) {
+        return Err(Error::invalid("pool", "non-finite", "calibration scores must be finite"));
     }
     let mut idx: Vec<usize> = (0..pool.len()).collect();
     let mut stats: Vec<f64> = (0..draws)

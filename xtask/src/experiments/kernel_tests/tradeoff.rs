@@ -99,9 +99,9 @@ impl Experiment for Tradeoff {
         let (mut t1, mut t2) = (0, 0);
         for _ in 0..p.reps {
             let (cx, cy) =
-                (PerturbedUniform::counts(&pu.p0, p.n, &mut rng), PerturbedUniform::counts(&pu.p1, p.n, &mut rng));
-            let z0 = PerturbedUniform::counts(&pu.p0, p.m, &mut rng);
-            let z1 = PerturbedUniform::counts(&pu.p1, p.m, &mut rng);
+                (PerturbedUniform::counts(&pu.p0, p.n, &mut rng)?, PerturbedUniform::counts(&pu.p1, p.n, &mut rng)?);
+            let z0 = PerturbedUniform::counts(&pu.p0, p.m, &mut rng)?;
+            let z1 = PerturbedUniform::counts(&pu.p1, p.m, &mut rng)?;
             t1 += (discrete_statistic(&cx, &cy, &z0)? > 0.0) as u64;
             t2 += (discrete_statistic(&cx, &cy, &z1)? <= 0.0) as u64;
         }
