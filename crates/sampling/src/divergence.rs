@@ -201,7 +201,10 @@ impl FDivergence for Power {
     }
 }
 
-/// `D_f(ν‖μ)` for discrete laws on the same atoms, exactly.
+/// `D_f(ν‖μ)` for discrete laws on the same atoms, exactly: `+∞` (the
+/// divergence's value, not an overflow) when `ν` puts mass where `μ` has
+/// none and `f` grows superlinearly (KL, χ², Rényi); finite for TV and
+/// Hellinger.
 pub fn discrete(div: &dyn FDivergence, nu: &Discrete, mu: &Discrete) -> Result<f64> {
     if nu.len() != mu.len() {
         return Err(Error::Support(format!("ν has {} atoms, μ has {}", nu.len(), mu.len())));
@@ -283,10 +286,24 @@ pub fn renyi_discrete(lambda: f64, nu: &Discrete, mu: &Discrete) -> Result<f64> 
     Ok(p.renyi(discrete(&p, nu, mu)?))
 }
 
-/// `TV(p, q) = ½ Σ |p_i − q_i|`.
+/// `TV(p, q) = ½ Σ |p_i − q_i|` of two probability vectors on the same
+/// atoms. Errors on different lengths, no atoms, entries that are negative
+/// or not finite, and vectors that do not sum to 1 (within `1e-9`).
 pub fn tv(p: &[f64], q: &[f64]) -> Result<f64> {
     if p.len() != q.len() {
         return Err(Error::Support(format!("{} vs {} atoms", p.len(), q.len())));
+    }
+    for v in [p, q] {
+        if v.is_empty() {
+            return Err(Error::invalid("probabilities", 0, "a law has at least one atom"));
+        }
+        if let Some(bad) = v.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+            return Err(Error::invalid("probability", bad, "probabilities are finite and non-negative"));
+        }
+        let total: f64 = v.iter().sum();
+        if (total - 1.0).abs() > 1e-9 {
+            return Err(Error::invalid("probabilities", total, "a probability vector sums to 1"));
+        }
     }
     Ok(0.5 * p.iter().zip(q).map(|(a, b)| (a - b).abs()).sum::<f64>())
 }

@@ -97,7 +97,9 @@ impl Rule {
     }
 
     /// Picks an index from the ratios of the proposals (finite, non-negative,
-    /// at least one).
+    /// at least one). Conventions when no proposal is accepted: truncated
+    /// rejection returns the last proposal, SIR with every ratio 0 picks one
+    /// uniformly (the laws of [`Rule::output_law`] follow the same rules).
     pub fn select<R: Rng + ?Sized>(&self, ratios: &[f64], rng: &mut R) -> Result<usize> {
         check_n(ratios.len())?;
         if let Some(r) = ratios.iter().find(|r| !(r.is_finite() && **r >= 0.0)) {
