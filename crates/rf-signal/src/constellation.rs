@@ -118,6 +118,11 @@ impl Constellation {
 
     /// Exact LLRs `ln P(b = 1 | y)/P(b = 0 | y)` for equiprobable symbols in
     /// circular complex Gaussian noise of variance `noise_var` per symbol.
+    ///
+    /// Each log-sum is taken relative to its nearest point, so the result is
+    /// finite whenever it is representable; an LLR beyond the `f64` range (a
+    /// noise variance so small that the decision is certain to within
+    /// `e^{−10³⁰⁸}`) is an error, not `±∞` or `NaN`: use hard decisions.
     pub fn llrs(self, symbols: &[C64], noise_var: f64, llrs: &mut Vec<f64>) -> Result<()> {
         check_finite("symbols for LLRs", symbols)?;
         if !(noise_var.is_finite() && noise_var > 0.0) {
@@ -128,15 +133,31 @@ impl Constellation {
         let half = points.len() / 2;
         let (mut one, mut zero) = (Vec::with_capacity(half), Vec::with_capacity(half));
         llrs.clear();
+        // ln Σ_k e^{−d_k/σ²} = −d_min/σ² + ln Σ_k e^{−(d_k − d_min)/σ²}: the
+        // second term lies in [0, ln K], so only the first can overflow.
+        let group = |d: &mut Vec<f64>| -> (f64, f64) {
+            let min = d.iter().copied().fold(f64::INFINITY, f64::min);
+            d.iter_mut().for_each(|v| *v = -(*v - min) / noise_var);
+            (min, log_sum_exp(d))
+        };
         for y in symbols {
-            let metric: Vec<f64> = points.iter().map(|c| -(y - c).norm_sqr() / noise_var).collect();
+            let dist: Vec<f64> = points.iter().map(|c| (y - c).norm_sqr()).collect();
             for i in 0..m {
                 one.clear();
                 zero.clear();
-                for (v, &d) in metric.iter().enumerate() {
+                for (v, &d) in dist.iter().enumerate() {
                     if (v >> (m - 1 - i)) & 1 == 1 { one.push(d) } else { zero.push(d) }
                 }
-                llrs.push(log_sum_exp(&one) - log_sum_exp(&zero));
+                let ((min_one, lse_one), (min_zero, lse_zero)) = (group(&mut one), group(&mut zero));
+                let llr = (min_zero - min_one) / noise_var + (lse_one - lse_zero);
+                if !llr.is_finite() {
+                    return Err(Error::invalid(
+                        "noise_var",
+                        noise_var,
+                        "so small that an LLR overflows f64: use hard decisions",
+                    ));
+                }
+                llrs.push(llr);
             }
         }
         Ok(())

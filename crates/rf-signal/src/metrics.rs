@@ -17,14 +17,17 @@ use crate::error::{Error, Result, check_finite, check_len};
 use infoflow_numerics::signal::{C64, power_to_db};
 use infoflow_numerics::stats::{Interval, wilson_interval};
 
-/// `mean_n |ŝ[n] − s[n]|²`.
+/// `mean_n |ŝ[n] − s[n]|²`. Errors on different lengths, an empty frame,
+/// a non-finite sample in either input, and an MSE that overflows `f64`.
 pub fn mse(estimate: &[C64], truth: &[C64]) -> Result<f64> {
     check_len("SOI estimate", estimate.len(), truth.len())?;
     check_finite("SOI estimate", estimate)?;
+    check_finite("true SOI", truth)?;
     if truth.is_empty() {
         return Err(Error::invalid("frame", 0, "an MSE needs at least one sample"));
     }
-    Ok(estimate.iter().zip(truth).map(|(a, b)| (a - b).norm_sqr()).sum::<f64>() / truth.len() as f64)
+    let v = estimate.iter().zip(truth).map(|(a, b)| (a - b).norm_sqr()).sum::<f64>() / truth.len() as f64;
+    if v.is_finite() { Ok(v) } else { Err(Error::NonFinite { context: "MSE (overflows f64)" }) }
 }
 
 /// The number of positions where `estimate` and `truth` differ.
@@ -78,6 +81,16 @@ pub struct Score {
 pub fn challenge_score(levels: &[Level]) -> Result<Score> {
     if levels.len() < 2 {
         return Err(Error::invalid("levels", levels.len(), "a score needs an SINR grid of at least two levels"));
+    }
+    if let Some(l) = levels.iter().find(|l| !l.sinr_db.is_finite()) {
+        return Err(Error::invalid("sinr_db", l.sinr_db, "every level has a finite SINR"));
+    }
+    if let Some(l) = levels.iter().find(|l| l.ber.bits == 0 || l.ber.errors > l.ber.bits) {
+        return Err(Error::invalid(
+            "ber",
+            format!("{} errors in {} bits", l.ber.errors, l.ber.bits),
+            "every level has bits, and no more errors than bits",
+        ));
     }
     let mut sinrs: Vec<f64> = levels.iter().map(|l| l.sinr_db).collect();
     sinrs.sort_by(f64::total_cmp);

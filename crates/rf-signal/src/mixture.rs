@@ -40,7 +40,9 @@ pub struct Mixture {
     pub actual_sinr_db: f64,
 }
 
-/// `s + κ e^{jφ} b` for unit-power `b` at `target_sinr_db`.
+/// `s + κ e^{jφ} b` for unit-power `b` at `target_sinr_db`. Errors on
+/// different lengths, non-finite samples, a target outside `[−60, 60]` dB, a
+/// non-finite phase, and a frame without power.
 pub fn mix(soi: &[C64], interference: &[C64], target_sinr_db: f64, phase: f64) -> Result<(Vec<C64>, f64, f64)> {
     check_len("interference frame", interference.len(), soi.len())?;
     check_finite("signal of interest", soi)?;
@@ -51,10 +53,21 @@ pub fn mix(soi: &[C64], interference: &[C64], target_sinr_db: f64, phase: f64) -
     if !phase.is_finite() {
         return Err(Error::invalid("phase", phase, "the phase is finite"));
     }
+    let (soi_power, interference_power) = (power(soi)?, power(interference)?);
+    if soi_power == 0.0 || interference_power == 0.0 {
+        return Err(Error::invalid(
+            "frames",
+            format!("powers {soi_power} and {interference_power}"),
+            "the signal of interest and the interference both need power (the SINR is undefined otherwise)",
+        ));
+    }
     let kappa = 10f64.powf(-target_sinr_db / 20.0);
     let g = C64::from_polar(kappa, phase);
     let y: Vec<C64> = soi.iter().zip(interference).map(|(s, b)| s + g * b).collect();
-    let actual = power_to_db(power(soi)? / (kappa * kappa * power(interference)?));
+    let actual = power_to_db(soi_power / (kappa * kappa * interference_power));
+    if !actual.is_finite() || y.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+        return Err(Error::NonFinite { context: "mixture (the scaled interference overflows f64)" });
+    }
     Ok((y, kappa, actual))
 }
 
