@@ -19,3 +19,8 @@
 //! Gaussian score for testing), `sampler` (α-RGS), `evaluation`.
 
 #![warn(missing_docs)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -205,7 +205,7 @@ pub fn read_cifar(path: impl AsRef<Path>) -> Result<(Vec<u8>, Mat<f64>)> {
 
 /// The CIFAR records of `bytes` (`path` names them in errors).
 fn parse_cifar(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Mat<f64>)> {
-    if bytes.is_empty() || bytes.len() % 3073 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(3073) {
         return Err(file_error(path, format!("{} bytes is not a whole number of 3073-byte records", bytes.len())));
     }
     let n = bytes.len() / 3073;

@@ -97,3 +97,8 @@ pub use error::{Error, Result};
 pub use integrate::{Event, EventHit, Outcome, Scheme, SolveOptions, Stats, Tolerances, log_times, solve, solve_with};
 pub use model::{Attention, Head, Mask, Normalization, Particles};
 pub use velocity::{SphereDynamics, VelocityWorkspace};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

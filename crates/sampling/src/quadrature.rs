@@ -91,7 +91,7 @@ pub fn integrate(mut f: impl FnMut(f64) -> f64, a: f64, b: f64, tol: f64) -> Res
             Err(Error::invalid("interval", format!("[{a}, {b}]"), "a quadrature interval has a < b"))
         };
     }
-    if !(tol > 0.0) {
+    if tol.is_nan() || tol <= 0.0 {
         return Err(Error::invalid("tol", tol, "the tolerance must be positive"));
     }
     let map = |t: f64| t / (1.0 - t * t);
