@@ -112,7 +112,20 @@ pub struct Output {
     profile: Profile,
     seed: u64,
     figures: Vec<String>,
+    captions: std::collections::BTreeMap<String, String>,
     tables: Vec<String>,
+}
+
+/// What an experiment's summary wrote: figure files, their captions and
+/// table files.
+#[derive(Debug, Default)]
+pub struct Files {
+    /// Figure files, in order.
+    pub figures: Vec<String>,
+    /// Caption of each figure file.
+    pub captions: std::collections::BTreeMap<String, String>,
+    /// Table files, in order.
+    pub tables: Vec<String>,
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -125,7 +138,7 @@ fn check_name(name: &str) -> Result<()> {
 impl Output {
     /// Output into `dir` (the experiment folder).
     pub fn new(dir: PathBuf, profile: Profile, seed: u64) -> Self {
-        Self { dir, profile, seed, figures: Vec::new(), tables: Vec::new() }
+        Self { dir, profile, seed, figures: Vec::new(), captions: Default::default(), tables: Vec::new() }
     }
 
     /// The profile being summarised.
@@ -148,18 +161,24 @@ impl Output {
         Ok(())
     }
 
-    /// Renders and writes `<name>.svg`.
+    /// Renders and writes `<name>.svg`. The figure must have a caption
+    /// (which paper figure it reproduces, what to see): the report prints it
+    /// under the figure.
     pub fn figure(&mut self, name: &str, figure: &Figure) -> Result<()> {
         check_name(name)?;
+        if figure.caption.trim().is_empty() {
+            bail!("figure {name:?} ({:?}) has no caption: say which paper figure it reproduces", figure.title);
+        }
         let file = format!("{name}.svg");
         write_atomic(&self.dir.join(&file), figure.to_svg()?.as_bytes())?;
+        self.captions.insert(file.clone(), figure.caption.clone());
         self.figures.push(file);
         Ok(())
     }
 
-    /// The figure and table files written, in order.
-    pub fn into_files(self) -> (Vec<String>, Vec<String>) {
-        (self.figures, self.tables)
+    /// The figure and table files written, in order, with the captions.
+    pub fn into_files(self) -> Files {
+        Files { figures: self.figures, captions: self.captions, tables: self.tables }
     }
 }
 
@@ -182,6 +201,6 @@ mod tests {
         let mut out = Output::new(dir.path().to_owned(), Profile::Smoke, 1);
         assert!(out.table("../x", &Table::new(&["a"])).is_err());
         out.table("table", &Table::new(&["a"])).unwrap();
-        assert_eq!(out.into_files().1, vec!["table.csv".to_owned()]);
+        assert_eq!(out.into_files().tables, vec!["table.csv".to_owned()]);
     }
 }

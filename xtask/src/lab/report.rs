@@ -229,6 +229,9 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                 );
                 for f in &s.figures {
                     let _ = writeln!(md, "![{f}]({}/{f})\n", s.id);
+                    if let Some(c) = s.captions.get(f) {
+                        let _ = writeln!(md, "*{}*\n", c.replace('*', "\\*"));
+                    }
                 }
                 md.push_str("| claim | statement | check | expected | measured | tolerance | result |\n|---|---|---|---|---|---|---|\n");
                 for c in &s.claims {
@@ -285,10 +288,10 @@ fn inline_svg(path: &Path) -> Option<String> {
     Some(text[start..].to_owned())
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1120px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}.MET{color:#0a7d32}.MISSED{color:#8a6d00;font-weight:600}\
-figure{margin:1em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}section{border-top:1px solid #ddd;margin-top:2em}\
+figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{max-width:760px;margin-top:0.4em;font-size:0.95em}section{border-top:1px solid #ddd;margin-top:2em}\
 code{background:#f3f3f3;padding:0 3px}.meta{color:#555}";
 
 fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
@@ -348,7 +351,13 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                 for f in &s.figures {
                     match inline_svg(&out.join(&s.id).join(f)) {
                         Some(svg) => {
-                            let _ = write!(h, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(f));
+                            let caption = s.captions.get(f).map(String::as_str).unwrap_or("");
+                            let _ = write!(
+                                h,
+                                "<figure>{svg}<figcaption>{} <span class=\"meta\">({})</span></figcaption></figure>",
+                                escape(caption),
+                                escape(f)
+                            );
                         }
                         None => {
                             let _ = write!(h, "<p>Figure {} is missing.</p>", escape(f));

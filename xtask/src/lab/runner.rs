@@ -301,7 +301,7 @@ pub fn summarize(
             bail!("{}: two claims are named {:?}", meta.id, c.name);
         }
     }
-    let (figures, tables) = out.into_files();
+    let files = out.into_files();
     let summary = Summary {
         id: meta.id.to_owned(),
         title: meta.title.to_owned(),
@@ -314,8 +314,9 @@ pub fn summarize(
         point_seconds,
         passed: !claims.is_empty() && claims.iter().all(|c| c.acceptable()),
         claims,
-        figures,
-        tables,
+        figures: files.figures,
+        captions: files.captions,
+        tables: files.tables,
         records_digest: digest,
     };
     write_json(&dir.summary_path(), &summary)?;

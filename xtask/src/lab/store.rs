@@ -111,6 +111,9 @@ pub struct Summary {
     pub passed: bool,
     /// Figures written (file names in the experiment folder).
     pub figures: Vec<String>,
+    /// The caption of each figure (file name → caption).
+    #[serde(default)]
+    pub captions: std::collections::BTreeMap<String, String>,
     /// Tables written (file names in the experiment folder).
     pub tables: Vec<String>,
     /// [`records_digest`] of the records this summary was computed from:

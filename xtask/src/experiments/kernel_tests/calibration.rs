@@ -163,16 +163,16 @@ impl Experiment for Calibration {
             xs.push(i as f64);
             ys.push(rate.rate());
             errs.push((ci.lo, ci.hi));
-            labels.push(format!("{}:{}", p.test, p.problem));
+            labels.push(format!("{}: {}", p.test, p.problem));
         }
         out.table("table", &table)?;
         out.figure(
             "type_i",
             &Figure::single(
-                "Type I error under the null (99% intervals)",
+                "Type I error under the null (99% Wilson intervals)",
                 Panel::Xy(XyPanel {
-                    title: labels.join("  "),
-                    x: Axis::linear("case"),
+                    title: format!("{} null repetitions per case", records.first().map_or(0, |(_, m)| m.trials)),
+                    x: Axis::categories("test: problem", labels),
                     y: Axis::linear("type I error"),
                     series: vec![
                         Series::markers("measured", xs.clone(), ys).with_errors(errs),
@@ -180,7 +180,8 @@ impl Experiment for Calibration {
                     ],
                     legend: Legend::UpperRight,
                 }),
-            ),
+            )
+            .with_caption("Checks the calibration of the tests of arXiv 2308.09043 (permutation MMD test after Liu et al. 2020; likelihood-free test with Gaussian calibration): the type I error under the null for each test and problem, with 99% Wilson intervals. Every interval must contain alpha = 0.05 (dashed)."),
         )?;
         Ok(claims)
     }

@@ -238,7 +238,8 @@ impl Experiment for MixtureExperiment {
                     series,
                     legend: Legend::LowerRight,
                 }),
-            ),
+            )
+            .with_caption("Reproduces the power of the mixture likelihood-free test of arXiv 2308.09043 (Gaussian shift, d = 5): power against the simulation sample size m for several signal fractions delta. Power must grow with m and delta."),
         )?;
         Ok(claims)
     }

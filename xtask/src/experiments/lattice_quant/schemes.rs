@@ -169,7 +169,7 @@ fn codebook(size: usize) -> Result<GaussianCodebook> {
     Ok(designed)
 }
 
-/// The coarse scale sets of lattice_quant.md §6 (coordinate descent with
+/// The coarse scale sets of the reference tuning (coordinate descent with
 /// the top scale fixed at 10), by `q`. At `q = 3` and `q = 4` a top scale
 /// of 10 overloads (101 and 17 of 3.4·10⁷ Gaussian blocks, measured with
 /// the top scale alone: the fine lattice is so coarse that `Q(x/β)` can

@@ -270,7 +270,8 @@ impl Experiment for Causal {
         }
         out.figure(
             "table1",
-            &Figure::grid("Causal attention on S^2 (n = 32, beta = 9, Q = K = I): start and end", 2, panels),
+            &Figure::grid("Causal attention on S^2 (n = 32, beta = 9, Q = K = I): start and end", 2, panels)
+            .with_caption("Reproduces Table 1 and Figure 1 of arXiv 2411.04990 (causal attention masking): token positions on S^2 (longitude, latitude) at the start and at the horizon for each value matrix V. Expect every token to gather at the first token's trajectory x_1(t) = e^{tV} x_1(0)/|.|, and the limit configuration Table 1 lists for each V."),
         )?;
         Ok(claims)
     }

@@ -261,7 +261,8 @@ impl Experiment for Energy {
                         legend: Legend::LowerRight,
                     }),
                 ],
-            ),
+            )
+            .with_caption("Reproduces Section 3.2 of arXiv 2312.10794: SA and USA are gradient ascents of the interaction energy E_beta. Left: the shifted energy never decreases along either flow; right: the residual of the exact dissipation identity falls with the step size h with slope 4 (the order of the integrator), so the identity holds to numerical precision."),
         )?;
         Ok(claims)
     }

@@ -185,13 +185,14 @@ impl Experiment for Hemisphere {
                 x: Axis::linear("t"),
                 y: Axis::log("diameter max ||x_i - x_j||"),
                 series,
-                legend: Legend::Hidden,
+                legend: Legend::UpperRight,
             }));
         }
         out.table("table", &table)?;
         out.figure(
             "diameter",
-            &Figure::grid("Hemisphere starts collapse exponentially (n tokens in S^2, beta = 1)", 2, panels),
+            &Figure::grid("Hemisphere starts collapse exponentially (n tokens in S^2, beta = 1)", 2, panels)
+            .with_caption("Reproduces Lemma 6.4 of arXiv 2312.10794 (A mathematical perspective on Transformers): tokens starting in an open hemisphere of S^2 collapse to one point exponentially fast. The diameter on a log scale against t is a straight line (exponential decay), with Q = K = I and with random Q, K."),
         )?;
         Ok(claims)
     }

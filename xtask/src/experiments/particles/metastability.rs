@@ -269,7 +269,8 @@ impl Experiment for Metastability {
                         legend: Legend::UpperLeft,
                     }),
                 ],
-            ),
+            )
+            .with_caption("Reproduces Theorem 2.1 and the circle experiment of arXiv 2410.06833 (dynamic metastability): left, the escape time of two clusters at inner product alpha grows like e^{(1 - alpha) beta} (straight lines on the log scale with the predicted slopes); right, the number of clusters in the first metastable state on the circle grows like sqrt(beta), following the linear-mode prediction k* = sqrt(2 beta)."),
         )?;
         Ok(claims)
     }

@@ -180,7 +180,8 @@ impl Experiment for PhaseDiagram {
         out.table("table", &table)?;
         out.figure(
             "phase-diagram",
-            &Figure::grid("Phase diagrams of SA (n = 32): fraction of pairs with <x_i, x_j> >= 0.999", 2, panels),
+            &Figure::grid("Phase diagrams of SA (n = 32): fraction of pairs with <x_i, x_j> >= 0.999", 2, panels)
+            .with_caption("Reproduces the phase diagrams of Section 6.3 of arXiv 2312.10794 (n = 32): the fraction of pairs with <x_i, x_j> >= 0.999 over (t, beta), one panel per dimension d. Expect the transition from unclustered (dark) to clustered (bright) to follow the dashed curve gamma_beta(t) = 0.999 of the equiangular ODE, more sharply as d grows."),
         )?;
         Ok(claims)
     }

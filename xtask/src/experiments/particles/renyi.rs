@@ -340,7 +340,8 @@ impl Experiment for Renyi {
                             legend: Legend::UpperRight,
                         }),
                     ],
-                ),
+                )
+            .with_caption("Reproduces Fig. 2 (Section 5) and the 'consumed tokens' figure of arXiv 2411.04990 (Karagodin, Polyanskiy, Rigollet): meta-stable clustering of causal attention on the circle: left, the share of tokens within 1e-2 of a strong Renyi centre over time (mean and 10th/90th percentiles); right, the number of clusters at resolution delta/2 against the Renyi-parking prediction. Expect the cluster count to settle on a long plateau near the prediction before slowly merging."),
             )?;
         }
         out.table("table", &table)?;

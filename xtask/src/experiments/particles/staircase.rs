@@ -186,7 +186,8 @@ impl Experiment for Staircase {
                     series,
                     legend: Legend::LowerRight,
                 }),
-            ),
+            )
+            .with_caption("Reproduces the energy staircase of arXiv 2410.06833 (Geshkovski, Koubbi, Polyanskiy, Rigollet, dynamic metastability): the normalised energy of n = 5 tokens on the circle under the shifted USA, against ln(t)/beta. Expect flat plateaus at the levels sum_c (m_c/n)^2 of the current clusters, separated by fast jumps when two clusters merge; larger beta gives longer plateaus."),
         )?;
         Ok(claims)
     }

@@ -183,7 +183,8 @@ impl Experiment for Awgn {
             }));
         }
         out.table("table", &table)?;
-        out.figure("ber", &Figure::grid("BER in AWGN against theory", 2, panels))?;
+        out.figure("ber", &Figure::grid("BER in AWGN against theory", 2, panels)
+            .with_caption("Checks the RF Challenge signal models (arXiv 2409.08839) in white Gaussian noise: the measured BER of QPSK and OFDM-QPSK (with simultaneous 99% intervals) against the theory Q(sqrt(2 Eb/N0)); every interval must contain the curve."))?;
         Ok(claims)
     }
 }
