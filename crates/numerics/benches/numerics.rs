@@ -78,18 +78,27 @@ fn gram(c: &mut Criterion) {
     g.finish();
 }
 
-fn softmax(c: &mut Criterion) {
-    let mut g = c.benchmark_group("softmax_rows");
-    let n = 512;
+/// The shared vectorised exponential (particles' attention, kernel-tests'
+/// Gaussian blocks) next to a copy of the same buffer and `f64::exp`.
+fn exponential(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exp");
+    let n = 1 << 18;
     let mut r = rng();
-    let m = Mat::from_fn(n, n, |_, _| r.random::<f64>() * 2.0 - 1.0);
-    let mut work = m.clone();
-    g.throughput(Throughput::Elements((n * n) as u64));
-    g.bench_function("copy_512x512", |b| b.iter(|| work.copy_from(black_box(&m))));
-    g.bench_function("softmax_512x512_beta9", |b| {
+    let x: Vec<f64> = (0..n).map(|_| r.random::<f64>() * 20.0 - 20.0).collect();
+    let mut work = x.clone();
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("copy_256k", |b| b.iter(|| work.copy_from_slice(black_box(&x))));
+    g.bench_function("exp_in_place_256k", |b| {
         b.iter(|| {
-            work.copy_from(&m);
-            special::softmax_rows(work.as_mut(), 9.0).unwrap();
+            work.copy_from_slice(&x);
+            special::exp_in_place(black_box(&mut work));
+        })
+    });
+    g.bench_function("f64_exp_256k", |b| {
+        b.iter(|| {
+            work.copy_from_slice(&x);
+            work.iter_mut().for_each(|v| *v = v.exp());
+            black_box(&work);
         })
     });
     g.finish();
@@ -116,6 +125,6 @@ fn convolution(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = hadamard, gram, softmax, convolution
+    targets = hadamard, gram, exponential, convolution
 }
 criterion_main!(benches);

@@ -8,12 +8,20 @@
 //! | module | what | used by |
 //! |---|---|---|
 //! | [`rng`] | reproducible ChaCha8 streams keyed by (seed, experiment, point, trial); stable hashing | every stochastic crate, the lab |
-//! | [`sphere`] | uniform sampling on S^{d−1}, tangent projection, geodesic distance, exponential map | particles, kernel-tests, the lab |
+//! | [`sphere`] | uniform sampling on S^{d−1}, tangent projection, geodesic distance, exponential map | particles, the lab |
 //! | [`linalg`] | Gram matrices and pairwise distances through faer GEMM, Haar rotations, (randomized) Walsh–Hadamard | particles, lattice-quant, kernel-tests |
-//! | [`signal`] | complex signals, power and dB, cached FFT plans, FFT convolution and correlation, upsampling | rf-signal, diffusion-sep |
+//! | [`signal`] | complex signals, power and dB, cached FFT plans, FFT convolution and correlation, upsampling | rf-signal, the lab (diffusion-sep next) |
 //! | [`stats`] | Welford moments, binomial intervals, histograms, quantiles, line fits, Kolmogorov–Smirnov | every experiment |
 //! | [`fuzz`] | seeded byte mutations for the no-panic tests of every parser and decoder | rf-signal, lattice-quant, kernel-tests |
-//! | [`special`] | Gaussian tail `Q` and its inverse, log-sum-exp, stable softmax | particles, rf-signal, kernel-tests, sampling |
+//! | [`special`] | Gaussian tail `Q` and its inverse, log-sum-exp, vectorised exponentials (portable and AVX-512, bit-identical) | particles, rf-signal, kernel-tests, lattice-quant, sampling |
+//!
+//! ## Features
+//!
+//! A crate that needs no dense algebra or FFT compiles neither faer nor
+//! RustFFT: `dense` (faer: [`linalg`], [`sphere`])
+//! and `fft` (RustFFT: [`signal`]) are default features; depend with
+//! `default-features = false` and pick what you use (`infoflow-sampling`
+//! uses neither).
 //!
 //! ## Example: a reproducible Monte-Carlo estimate
 //!
@@ -57,10 +65,13 @@
 
 pub mod error;
 pub mod fuzz;
+#[cfg(feature = "dense")]
 pub mod linalg;
 pub mod rng;
+#[cfg(feature = "fft")]
 pub mod signal;
 pub mod special;
+#[cfg(feature = "dense")]
 pub mod sphere;
 pub mod stats;
 

@@ -1,29 +1,23 @@
-//! Special functions: the Gaussian tail `Q`, log-sum-exp and numerically
-//! stable softmax.
+//! Special functions: the Gaussian tail `Q`, log-sum-exp and the vectorised
+//! exponentials of the particle and kernel hot loops.
 //!
 //! # Conventions
 //!
 //! * `Q(x) = P(Z > x) = erfc(x/√2)/2` for `Z ~ N(0, 1)`; `Q⁻¹` is its inverse
 //!   on `(0, 1)`.
-//! * `softmax_β(x)_i = e^{β x_i} / Σ_j e^{β x_j}`, evaluated as
-//!   `e^{β x_i − m} / Σ_j e^{β x_j − m}` with `m = max_j β x_j`, so every
-//!   exponent is `≤ 0`: no overflow for any finite `β x` (β = 10⁴ on unit
-//!   inner products is routine in the particle experiments) and the largest
-//!   entry's term is exactly 1, so the denominator never underflows to 0.
+//! * `log_sum_exp(x) = m + ln Σ e^{x_i − m}` with `m = max x_i`: no overflow
+//!   for any finite input. (Softmax lives with its only user, the particle
+//!   crate's attention kernels.)
 //!
 //! ```
 //! use infoflow_numerics::special;
 //!
 //! assert!((special::q_function(0.0) - 0.5).abs() < 1e-16);
-//! let mut w = [1.0, 0.999, -1.0];
-//! special::softmax_in_place(&mut w, 1e4)?; // no overflow at β = 10⁴
-//! assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-15);
-//! assert!((w[0] - 1.0 / (1.0 + (-10f64).exp())).abs() < 1e-12); // e^{β(0.999 − 1)} = e^{−10}
-//! # Ok::<(), infoflow_numerics::Error>(())
+//! // ln(e^{1000} + e^{1000}) without overflow.
+//! assert!((special::log_sum_exp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
 //! ```
 
-use crate::error::{Error, Result, ensure_finite};
-use faer::MatMut;
+use crate::error::{Error, Result};
 use multiversion::multiversion;
 use statrs::function::erf::erfc_inv;
 
@@ -204,80 +198,10 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
     m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
 }
 
-/// Replaces `x` by `softmax(β x)` (see the module docs). Errors on an empty or
-/// non-finite input, a non-finite `β`, or an overflowing product `β x_i`.
-pub fn softmax_in_place(x: &mut [f64], beta: f64) -> Result<()> {
-    if x.is_empty() {
-        return Err(Error::TooFew { context: "softmax", required: 1, found: 0 });
-    }
-    check_beta(beta)?;
-    ensure_finite("softmax: input", x)?;
-    let m = x.iter().map(|&v| beta * v).fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() || x.iter().any(|&v| !(beta * v).is_finite()) {
-        return Err(Error::NonFinite { context: "softmax: beta * input overflows" });
-    }
-    let mut sum = 0.0;
-    for v in x.iter_mut() {
-        *v = (beta * *v - m).exp();
-        sum += *v;
-    }
-    let inv = sum.recip();
-    x.iter_mut().for_each(|v| *v *= inv);
-    Ok(())
-}
-
-fn check_beta(beta: f64) -> Result<()> {
-    if beta.is_finite() { Ok(()) } else { Err(Error::invalid("beta", beta, "the inverse temperature must be finite")) }
-}
-
-/// Row-wise softmax of `β M` in place: every row of `m` becomes a
-/// probability vector.
-///
-/// Works column by column (faer matrices are column-major), so each pass is
-/// a contiguous, vectorisable sweep: row maxima, exponentials with the row
-/// sums, then one scaling. Scratch: two vectors of length `nrows`.
-pub fn softmax_rows(m: MatMut<'_, f64>, beta: f64) -> Result<()> {
-    let (n, k) = (m.nrows(), m.ncols());
-    if k == 0 {
-        return Err(Error::TooFew { context: "softmax_rows: columns", required: 1, found: 0 });
-    }
-    check_beta(beta)?;
-    let mut m = m;
-    let mut row_max = vec![f64::NEG_INFINITY; n];
-    for j in 0..k {
-        for (i, rm) in row_max.iter_mut().enumerate() {
-            let v = beta * m[(i, j)];
-            if !v.is_finite() {
-                return Err(Error::NonFinite { context: "softmax_rows: beta * input" });
-            }
-            *rm = rm.max(v);
-        }
-    }
-    let mut row_sum = vec![0.0; n];
-    for j in 0..k {
-        let mut col = m.as_mut().col_mut(j);
-        for (i, (s, &rm)) in row_sum.iter_mut().zip(&row_max).enumerate() {
-            let e = (beta * col[i] - rm).exp();
-            col[i] = e;
-            *s += e;
-        }
-    }
-    row_sum.iter_mut().for_each(|s| *s = s.recip());
-    for j in 0..k {
-        let mut col = m.as_mut().col_mut(j);
-        for (i, &inv) in row_sum.iter().enumerate() {
-            col[i] *= inv;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-    use faer::Mat;
-    use proptest::prelude::*;
 
     #[test]
     fn q_function_known_values() {
@@ -367,70 +291,5 @@ mod tests {
         assert_eq!(log_sum_exp(&[]), f64::NEG_INFINITY);
         assert_eq!(log_sum_exp(&[1.0, f64::INFINITY]), f64::INFINITY);
         assert!(log_sum_exp(&[1.0, f64::NAN]).is_nan());
-    }
-
-    /// softmax by the textbook formula (overflows for large β; fine for small).
-    fn naive_softmax(x: &[f64], beta: f64) -> Vec<f64> {
-        let e: Vec<f64> = x.iter().map(|v| (beta * v).exp()).collect();
-        let s: f64 = e.iter().sum();
-        e.iter().map(|v| v / s).collect()
-    }
-
-    #[test]
-    fn softmax_rows_matches_naive_and_survives_large_beta() {
-        let m0 = Mat::from_fn(5, 7, |i, j| ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5);
-        let mut m = m0.clone();
-        softmax_rows(m.as_mut(), 2.5).unwrap();
-        for i in 0..5 {
-            let row: Vec<f64> = (0..7).map(|j| m0[(i, j)]).collect();
-            let naive = naive_softmax(&row, 2.5);
-            let mut single = row.clone();
-            softmax_in_place(&mut single, 2.5).unwrap();
-            for j in 0..7 {
-                assert_abs_diff_eq!(m[(i, j)], naive[j], epsilon = 1e-15);
-                assert_abs_diff_eq!(single[j], naive[j], epsilon = 1e-15);
-            }
-        }
-        // β = 1e4 on unit-range inner products: finite, rows sum to one, and
-        // the argmax dominates.
-        let mut big = m0.clone();
-        softmax_rows(big.as_mut(), 1e4).unwrap();
-        for i in 0..5 {
-            let s: f64 = (0..7).map(|j| big[(i, j)]).sum();
-            assert_abs_diff_eq!(s, 1.0, epsilon = 1e-14);
-            assert!((0..7).all(|j| big[(i, j)].is_finite()));
-        }
-        let mut neg = m0.clone();
-        softmax_rows(neg.as_mut(), -1e4).unwrap();
-        assert!((0..7).all(|j| neg[(0, j)].is_finite()));
-    }
-
-    #[test]
-    fn softmax_bad_input() {
-        assert!(softmax_in_place(&mut [], 1.0).is_err());
-        assert!(softmax_in_place(&mut [1.0, f64::NAN], 1.0).is_err());
-        assert!(softmax_in_place(&mut [1.0], f64::INFINITY).is_err());
-        assert!(softmax_in_place(&mut [1e300], 1e300).is_err());
-        let mut m = Mat::from_fn(2, 2, |_, _| f64::INFINITY);
-        assert!(softmax_rows(m.as_mut(), 1.0).is_err());
-        assert!(softmax_rows(Mat::<f64>::zeros(3, 0).as_mut(), 1.0).is_err());
-    }
-
-    proptest! {
-        #[test]
-        fn softmax_is_a_probability_vector(x in prop::collection::vec(-1.0f64..1.0, 1..50), beta in -1e4f64..1e4) {
-            let mut p = x.clone();
-            softmax_in_place(&mut p, beta).unwrap();
-            prop_assert!(p.iter().all(|&v| (0.0..=1.0).contains(&v)));
-            prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-            // log softmax = βx − logsumexp(βx)
-            let bx: Vec<f64> = x.iter().map(|v| beta * v).collect();
-            let lse = log_sum_exp(&bx);
-            for (pi, b) in p.iter().zip(&bx) {
-                if *pi > 1e-300 {
-                    prop_assert!((pi.ln() - (b - lse)).abs() < 1e-9);
-                }
-            }
-        }
     }
 }
