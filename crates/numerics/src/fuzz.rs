@@ -1,5 +1,6 @@
-//! Seeded byte mutations for no-panic tests of parsers and decoders, and
-//! the probe that bad-input test tables are made of.
+//! Testing aids shared by every crate: seeded byte mutations for no-panic
+//! tests of parsers and decoders, the probe that bad-input test tables are
+//! made of, and the report of a check this machine cannot run.
 //!
 //! Every infoflow crate that reads bytes (`.npy` files, the lattice-quant
 //! storage format, entropy-coded streams, the HIGGS and CIFAR loaders) is
@@ -26,7 +27,26 @@
 //! ```
 
 use rand::{Rng, RngExt};
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// One value-stability pin: the `Debug` form of what a stochastic routine
+/// returned for a fixed seed, against the recorded one. Returns a line
+/// describing the change (with the new value, ready to paste) when they
+/// differ; tables of pins collect these lines and assert there are none, as
+/// rand's `src/distr` tests do.
+pub fn pin<T: std::fmt::Debug>(name: &str, got: T, want: &str) -> Option<String> {
+    let got = format!("{got:?}");
+    (got != want).then(|| format!("{name}: the pinned value changed:\n    was {want}\n    now {got}"))
+}
+
+/// Reports that a test could not check something on this machine (an
+/// instruction-set kernel on a CPU without it): writes `test NAME: SKIPPED
+/// (REASON)` straight to standard error, which the test harness does not
+/// capture, so the skip shows in every test run instead of passing silently.
+pub fn report_skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr(), "test {test}: SKIPPED ({reason})");
+}
 
 /// Runs one bad-input probe: `call` must return an error. Returns a line
 /// describing the defect when it panicked or returned `Ok` (with the value),

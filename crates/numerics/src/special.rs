@@ -248,6 +248,7 @@ mod tests {
     fn exp_avx512_is_the_fused_scalar_kernel() {
         use core::arch::x86_64::*;
         if !is_x86_feature_detected!("avx512f") {
+            crate::fuzz::report_skip("exp_avx512_is_the_fused_scalar_kernel", "this CPU has no AVX-512F");
             return;
         }
         let mut xs: Vec<f64> = (-4000..4000).map(|i| i as f64 * 0.1777).collect();

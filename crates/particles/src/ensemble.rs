@@ -782,6 +782,10 @@ mod tests {
     #[test]
     fn intrinsics_kernel_is_bit_identical_to_the_portable_one() {
         if !avx512::available() {
+            infoflow_numerics::fuzz::report_skip(
+                "intrinsics_kernel_is_bit_identical_to_the_portable_one",
+                "this CPU has no AVX-512F",
+            );
             return;
         }
         let streams = Streams::for_point(5, "particles.ensemble", "intrinsics");

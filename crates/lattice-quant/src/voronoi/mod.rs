@@ -506,6 +506,12 @@ mod tests {
             check(&e8, x, &[0.3, 0.5], Some(&dither));
             check(&VoronoiCode::new(Checkerboard::new(4).unwrap(), 5).unwrap(), x, &[0.3, 0.6], None);
         }
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            infoflow_numerics::fuzz::report_skip(
+                "batched_first_fit_equals_block_by_block_encoding",
+                "no AVX-512F: the batched E8 path compared is the portable one",
+            );
+        }
         // The batched E8 closest points equal the scalar ones, ties included.
         let mut fast = vec![0.0; ties.len()];
         Gosset.closest_points(&ties, &mut fast);
