@@ -26,7 +26,7 @@ fn first_outputs_are_pinned() {
         ),
         pin(
             "haar_orthogonal",
-            round(&q.unwrap().col_as_slice(0).to_vec()),
+            round(q.unwrap().col_as_slice(0)),
             r#"["0.625144210401", "-0.746592756903", "0.227582889389"]"#,
         ),
         pin(
