@@ -115,6 +115,54 @@ pub trait DynExperiment: Sync {
     fn summarize(&self, records: &[(Value, Value)], out: &mut Output) -> Result<Vec<Claim>>;
 }
 
+/// Declares a closed set of names used as a grid parameter (a mixture
+/// type, an adversary, a lattice...): an enum serialised and displayed as
+/// its names, with `ALL` in declaration order. Points hold these instead of
+/// strings, so a misspelt name is a compile error and `run` matches
+/// exhaustively; the JSON form is the name, as a string field had it.
+///
+/// ```
+/// xtask::names! {
+///     /// The learners.
+///     pub enum Learner { Hedge = "hedge", Ftpl = "ftpl" }
+/// }
+/// assert_eq!(Learner::Ftpl.to_string(), "ftpl");
+/// assert_eq!(serde_json::to_string(&Learner::Hedge).unwrap(), "\"hedge\"");
+/// assert_eq!(Learner::ALL, [Learner::Hedge, Learner::Ftpl]);
+/// ```
+#[macro_export]
+macro_rules! names {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        $vis enum $name {
+            $(
+                #[doc = concat!("`", $text, "`")]
+                #[serde(rename = $text)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The name (as serialised and displayed).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
 /// Checks a point key against the rules of [`Point`].
 pub fn validate_key(key: &str) -> Result<()> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || "._=,+-".contains(c);

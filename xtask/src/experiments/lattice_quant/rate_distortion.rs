@@ -179,14 +179,16 @@ impl Experiment for RateDistortion {
                 lowest = above;
                 lowest_label = m.label.clone();
             }
-            let claimed =
-                p.scheme.kind == "e8" && p.scheme.mmse && p.scheme.fraction == 1.0 && [8, 16, 32].contains(&p.scheme.q);
-            let nominal = (p.scheme.q as f64).log2() + 0.25;
-            if claimed {
+            let claimed = match &p.scheme {
+                Spec::E8 { q, mmse: true, fraction, .. } if *fraction == 1.0 && [8, 16, 32].contains(q) => Some(*q),
+                _ => None,
+            };
+            if let Some(q) = claimed {
+                let nominal = (q as f64).log2() + 0.25;
                 claims.push(
                     Claim::at_most(
-                        &format!("e8-within-2.6db-q{}", p.scheme.q),
-                        &format!("E8 with k = 4 scales at q = {} ({nominal:.3} bits nominal) stays within 2.6 dB of Gamma(R)", p.scheme.q),
+                        &format!("e8-within-2.6db-q{q}"),
+                        &format!("E8 with k = 4 scales at q = {q} ({nominal:.3} bits nominal) stays within 2.6 dB of Gamma(R)"),
                         2.6,
                         above,
                     )
@@ -197,7 +199,7 @@ impl Experiment for RateDistortion {
                         m.distortion.len(),
                         p.cols,
                         p.cols,
-                        match p.scheme.q {
+                        match q {
                             8 => 2.52,
                             16 => 2.33,
                             _ => 2.31,
@@ -205,7 +207,7 @@ impl Experiment for RateDistortion {
                     )),
                 );
             }
-            if p.scheme.kind == "absmax" && p.scheme.bits == 4 && p.scheme.group == 64 && !p.scheme.rotated {
+            if matches!(p.scheme, Spec::Absmax { bits: 4, group: 64, rotated: false }) {
                 claims.push(
                     Claim::at_least(
                         "int4-g64-above-5.5db",
@@ -233,10 +235,10 @@ impl Experiment for RateDistortion {
         // Time-sharing against spreading, at equal rate, with the same
         // quantizer family: 8-dimensional Lloyd VQs.
         for (kappa, size) in [(0.25, 4usize), (0.5, 16), (0.75, 64)] {
-            let ts = records.iter().find(|(p, _)| p.scheme.kind == "vq" && p.scheme.fraction == kappa);
+            let ts = records.iter().find(|(p, _)| matches!(p.scheme, Spec::Vq { fraction, .. } if fraction == kappa));
             let spread = records
                 .iter()
-                .find(|(p, _)| p.scheme.kind == "vq" && p.scheme.size == size && p.scheme.fraction == 1.0);
+                .find(|(p, _)| matches!(p.scheme, Spec::Vq { size: s, fraction, .. } if s == size && fraction == 1.0));
             if let (Some((_, t)), Some((_, s))) = (ts, spread) {
                 let margin = 10.0 * (s.mean() / t.mean()).log10();
                 claims.push(

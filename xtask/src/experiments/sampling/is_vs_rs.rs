@@ -17,7 +17,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::{Welford, fit_line};
 use infoflow_sampling::distribution::{Continuous, Law1d, ratio_at};
@@ -31,7 +31,7 @@ pub struct IsVsRs;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// `gauss` or `exp`.
-    pub pair: String,
+    pub pair: Pair,
     /// Draws per repetition.
     pub n: usize,
     /// Repetitions.
@@ -55,11 +55,16 @@ pub struct Measured {
 
 const ESTIMATORS: [&str; 4] = ["IS", "SNIS", "truncated IS", "rejection"];
 
-fn pair(name: &str) -> Result<(Continuous, Continuous)> {
+crate::names! {
+    /// The (target, proposal) pairs: a Gaussian shift (χ² = e − 1) and an
+    /// exponential pair with infinite χ².
+    pub enum Pair { Gauss = "gauss", Exp = "exp" }
+}
+
+fn pair(name: Pair) -> Result<(Continuous, Continuous)> {
     Ok(match name {
-        "gauss" => (Continuous::normal(1.0, 1.0)?, Continuous::normal(0.0, 1.0)?),
-        "exp" => (Continuous::exponential(0.5)?, Continuous::exponential(1.0)?),
-        other => return Err(anyhow!("unknown pair {other}")),
+        Pair::Gauss => (Continuous::normal(1.0, 1.0)?, Continuous::normal(0.0, 1.0)?),
+        Pair::Exp => (Continuous::exponential(0.5)?, Continuous::exponential(1.0)?),
     })
 }
 
@@ -82,11 +87,11 @@ impl Experiment for IsVsRs {
             Profile::Quick => (vec![100, 316, 1000, 3162, 10_000, 31_623, 100_000], 200),
             Profile::Paper => (vec![100, 316, 1000, 3162, 10_000, 31_623, 100_000, 316_228, 1_000_000], 1000),
         };
-        ["gauss", "exp"].iter().flat_map(|p| ns.iter().map(move |&n| Params { pair: (*p).into(), n, reps })).collect()
+        Pair::ALL.iter().flat_map(|&pair| ns.iter().map(move |&n| Params { pair, n, reps })).collect()
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let (nu, mu) = pair(&p.pair)?;
+        let (nu, mu) = pair(p.pair)?;
         let m = (p.n as f64).sqrt();
         let mut stats: [Welford; 4] = std::array::from_fn(|_| Welford::new());
         let mut empty = 0;
@@ -123,7 +128,7 @@ impl Experiment for IsVsRs {
         let mut claims = Vec::new();
         let mut table = Table::new(&["pair", "n", "estimator", "mean_error", "std_error", "empty_rejections"]);
         let mut panels = Vec::new();
-        for name in ["gauss", "exp"] {
+        for name in Pair::ALL {
             let mut rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.pair == name).collect();
             rows.sort_by_key(|(p, _)| p.n);
             let err = |est: &str| -> Vec<(f64, f64)> {
@@ -134,7 +139,7 @@ impl Experiment for IsVsRs {
             for (p, m) in &rows {
                 for e in &m.errors {
                     table.push(vec![
-                        Cell::from(name),
+                        Cell::from(name.name()),
                         Cell::from(p.n),
                         Cell::from(e.0.as_str()),
                         Cell::from(e.1),
@@ -147,7 +152,7 @@ impl Experiment for IsVsRs {
                 let (x, y): (Vec<f64>, Vec<f64>) = err(est).iter().map(|(n, e)| (n.ln(), e.ln())).unzip();
                 Ok(fit_line(&x, &y)?.slope)
             };
-            if name == "gauss" {
+            if name == Pair::Gauss {
                 claims.push(
                     Claim::close(
                         "gauss-snis-slope",
@@ -189,7 +194,7 @@ impl Experiment for IsVsRs {
                 })
                 .collect();
             panels.push(Panel::Xy(XyPanel {
-                title: if name == "gauss" { "N(1,1) from N(0,1)".into() } else { "Exp(1/2) from Exp(1)".into() },
+                title: if name == Pair::Gauss { "N(1,1) from N(0,1)".into() } else { "Exp(1/2) from Exp(1)".into() },
                 x: Axis::log("n"),
                 y: Axis::log("mean sup_t |F̂(t) − F(t)|"),
                 series,

@@ -16,7 +16,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::{Welford, fit_line};
 use infoflow_sampling::divergence::{ChiSquared, FDivergence, Kl};
@@ -29,10 +29,10 @@ pub struct SmoothedOnline;
 /// One (adversary, learner, T) point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `smooth`, `kl` or `chi2`.
-    pub adversary: String,
-    /// `hedge` or `ftpl`.
-    pub learner: String,
+    /// The adversary.
+    pub adversary: AdversaryKind,
+    /// The learner.
+    pub learner: LearnerKind,
     /// Horizon.
     pub horizon: usize,
     /// Repetitions.
@@ -56,8 +56,15 @@ pub struct Measured {
     pub best_loss: f64,
 }
 
-const ADVERSARIES: [&str; 3] = ["smooth", "kl", "chi2"];
-const LEARNERS: [&str; 2] = ["hedge", "ftpl"];
+crate::names! {
+    /// The adversaries: σ-smooth, and KL- or χ²-bounded.
+    pub enum AdversaryKind { Smooth = "smooth", Kl = "kl", Chi2 = "chi2" }
+}
+
+crate::names! {
+    /// The learners.
+    pub enum LearnerKind { Hedge = "hedge", Ftpl = "ftpl" }
+}
 const GRID: usize = 256;
 
 impl Experiment for SmoothedOnline {
@@ -80,10 +87,10 @@ impl Experiment for SmoothedOnline {
             Profile::Paper => (vec![100, 316, 1000, 3162, 10_000, 31_623, 100_000], 200),
         };
         let mut pts = Vec::new();
-        for a in ADVERSARIES {
-            for l in LEARNERS {
+        for a in AdversaryKind::ALL {
+            for l in LearnerKind::ALL {
                 for &t in &ts {
-                    pts.push(Params { adversary: a.into(), learner: l.into(), horizon: t, reps });
+                    pts.push(Params { adversary: a, learner: l, horizon: t, reps });
                 }
             }
         }
@@ -91,16 +98,16 @@ impl Experiment for SmoothedOnline {
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let (adversary, div): (Adversary, Box<dyn FDivergence>) = match p.adversary.as_str() {
-            "smooth" => (Adversary::Smooth { sigma: 0.1 }, Box::new(Kl)),
-            "kl" => (Adversary::Divergence { budget: 0.5, width: 0.01, hints: 50 }, Box::new(Kl)),
-            "chi2" => (Adversary::Divergence { budget: 0.5, width: 0.01, hints: 50 }, Box::new(ChiSquared)),
-            other => return Err(anyhow!("unknown adversary {other}")),
+        let (adversary, div): (Adversary, Box<dyn FDivergence>) = match p.adversary {
+            AdversaryKind::Smooth => (Adversary::Smooth { sigma: 0.1 }, Box::new(Kl)),
+            AdversaryKind::Kl => (Adversary::Divergence { budget: 0.5, width: 0.01, hints: 50 }, Box::new(Kl)),
+            AdversaryKind::Chi2 => {
+                (Adversary::Divergence { budget: 0.5, width: 0.01, hints: 50 }, Box::new(ChiSquared))
+            }
         };
-        let learner = match p.learner.as_str() {
-            "hedge" => Learner::Hedge { grid: GRID },
-            "ftpl" => Learner::Ftpl { grid: GRID, hallucinated: (p.horizon as f64).sqrt().ceil() as usize },
-            other => return Err(anyhow!("unknown learner {other}")),
+        let learner = match p.learner {
+            LearnerKind::Hedge => Learner::Hedge { grid: GRID },
+            LearnerKind::Ftpl => Learner::Ftpl { grid: GRID, hallucinated: (p.horizon as f64).sqrt().ceil() as usize },
         };
         let (mut regret, mut best) = (Welford::new(), Welford::new());
         for rep in 0..p.reps as u64 {
@@ -115,17 +122,17 @@ impl Experiment for SmoothedOnline {
         let mut claims = Vec::new();
         let mut table = Table::new(&["adversary", "learner", "T", "regret", "std_error", "best_loss"]);
         let mut panels = Vec::new();
-        for a in ADVERSARIES {
+        for a in AdversaryKind::ALL {
             let mut series = Vec::new();
             let mut curves = Vec::new();
-            for (li, l) in LEARNERS.iter().enumerate() {
+            for (li, l) in LearnerKind::ALL.iter().enumerate() {
                 let mut rows: Vec<&(Params, Measured)> =
                     records.iter().filter(|(p, _)| p.adversary == a && p.learner == *l).collect();
                 rows.sort_by_key(|(p, _)| p.horizon);
                 for (p, m) in &rows {
                     table.push(vec![
-                        Cell::from(a),
-                        Cell::from(*l),
+                        Cell::from(a.name()),
+                        Cell::from(l.name()),
                         Cell::from(p.horizon),
                         Cell::from(m.regret),
                         Cell::from(m.std_error),
@@ -148,7 +155,7 @@ impl Experiment for SmoothedOnline {
                         rows.last().map(|r| r.0.horizon).unwrap_or(0)
                     )),
                 );
-                if a == "smooth" {
+                if a == AdversaryKind::Smooth {
                     claims.push(Claim::close(
                         &format!("half-slope-smooth-{l}"),
                         &format!("σ-smooth adversary, {l}: regret grows like √T"),
@@ -160,7 +167,7 @@ impl Experiment for SmoothedOnline {
                 let pts: Vec<(f64, f64)> = rows.iter().map(|(p, m)| (p.horizon as f64, m.regret)).collect();
                 series.push(
                     Series::line_markers(
-                        *l,
+                        l.name(),
                         pts.iter().map(|p| p.0).collect(),
                         pts.iter().map(|p| p.1.max(1e-3)).collect(),
                     )
