@@ -44,6 +44,7 @@ use rayon::prelude::*;
 /// MMSE scaling of the reconstructions (the `α` of arXiv 2410.13780, which
 /// multiplies each decoded vector so that the product `α_a α_b ⟨â, b̂⟩`
 /// has the least mean squared error).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Mmse {
     /// No scaling (`α = 1`).
@@ -71,6 +72,7 @@ impl Mmse {
 }
 
 /// Settings of a [`MatrixQuantizer`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuantizerConfig {
     /// Nesting ratio `q` (`log₂ q` bits per entry before side information).

@@ -14,6 +14,7 @@ use infoflow_numerics::linalg::{RandomizedHadamard, haar_orthogonal};
 use infoflow_numerics::rng::Streams;
 
 /// The shared random rotation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Rotation {
     /// No rotation (rows zero-padded to a multiple of the block length).

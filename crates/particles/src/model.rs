@@ -20,6 +20,7 @@ use rand::Rng;
 /// | `Softmax` (SA) | `m_j e^{β s_ij} / Σ_k m_k e^{β s_ik}` |
 /// | `Unnormalized` (USA) | `m_j e^{β s_ij} / N` |
 /// | `UnnormalizedShifted` | `m_j e^{β (s_ij − 1)} / N`: USA with time rescaled by `e^{−β}`, the normalisation of arXiv 2410.06833, which keeps weights ≤ 1 on the sphere for any β |
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Normalization {
     /// Softmax self-attention (SA).
@@ -32,6 +33,7 @@ pub enum Normalization {
 }
 
 /// Which keys a query sees.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Mask {
     /// Every token attends to every token.

@@ -17,6 +17,7 @@ use infoflow_numerics::special::log_sum_exp;
 use multiversion::multiversion;
 
 /// A constellation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Constellation {
     /// Binary phase-shift keying, 1 bit per symbol.

@@ -22,6 +22,7 @@ use rand_distr::{Distribution, Poisson};
 use std::f64::consts::PI;
 
 /// A synthetic interference family; see the module docs.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Interference {
     /// Single-carrier QPSK: `sps` samples per symbol, RRC roll-off

@@ -107,6 +107,7 @@ pub fn add_awgn<R: Rng + ?Sized>(x: &mut [C64], noise_var: f64, rng: &mut R) -> 
 }
 
 /// A signal of interest paired with an interference family.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct MixtureType {
     /// The signal of interest.

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use rand::{Rng, RngExt};
 
 /// An importance-sampling estimator.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Estimator {
     /// `(1/n) Σ r_i g_i`.

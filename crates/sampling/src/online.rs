@@ -28,6 +28,7 @@ use crate::sampler::Rule;
 use rand::{Rng, RngExt};
 
 /// The adversary's family; see the module docs.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Adversary {
     /// Uniform on an interval of length `sigma ∈ (0, 1]` around `θ*`.
@@ -47,6 +48,7 @@ pub enum Adversary {
 }
 
 /// A learner; see the module docs.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Learner {
     /// Exponential weights over `grid + 1` thresholds.

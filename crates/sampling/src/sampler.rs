@@ -33,6 +33,7 @@ use crate::quadrature::integrate;
 use rand::{Rng, RngExt};
 
 /// A selection rule; see the module docs.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Rule {
     /// Truncated rejection at level `M`.

@@ -121,14 +121,18 @@ pub fn random_frame<R: Rng + ?Sized>(modem: &dyn Modem, rng: &mut R) -> Result<(
     Ok((bits, frame))
 }
 
-/// The two signals of interest of the 2024 RF Challenge.
+/// The two signals of interest of the 2024 RF Challenge (serialised, with
+/// the `serde` feature, as their names `"QPSK"` and `"OFDMQPSK"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SoiKind {
     /// QPSK, RRC pulse (16 samples per symbol, roll-off 0.5, span 8),
     /// 2,560 symbols in 40,960 samples.
+    #[cfg_attr(feature = "serde", serde(rename = "QPSK"))]
     Qpsk,
     /// OFDM-QPSK: 64-point FFT, 56 data subcarriers, CP 16, 512 OFDM
     /// symbols in 40,960 samples.
+    #[cfg_attr(feature = "serde", serde(rename = "OFDMQPSK"))]
     OfdmQpsk,
 }
 

@@ -13,7 +13,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use faer::{Mat, Par};
 use infoflow_kernel_tests::data::{blob, gaussian_shift, hdgm};
 use infoflow_kernel_tests::kernel::{Gaussian, median_bandwidth};
@@ -29,16 +29,26 @@ pub struct Calibration;
 /// One (test, problem) point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `permutation` or `lfht`.
-    pub test: String,
-    /// `gaussian`, `blob` or `hdgm`.
-    pub problem: String,
+    /// The test.
+    pub test: Test,
+    /// The null problem.
+    pub problem: Problem,
     /// Points per simulated sample.
     pub n: usize,
     /// Points of `Z` (likelihood-free test).
     pub m: usize,
     /// Repetitions.
     pub reps: usize,
+}
+
+crate::names! {
+    /// The tests: the MMD permutation test and the likelihood-free test.
+    pub enum Test { Permutation = "permutation", Lfht = "lfht" }
+}
+
+crate::names! {
+    /// The problems: Gaussian shift (d = 5), Blob, HDGM (d = 10).
+    pub enum Problem { Gaussian = "gaussian", Blob = "blob", Hdgm = "hdgm" }
 }
 
 impl Point for Params {
@@ -59,12 +69,11 @@ pub struct Measured {
 const ALPHA: f64 = 0.05;
 
 /// `n` draws of the problem's `P` (`alternative = false`) or `Q`.
-fn draw<R: Rng + ?Sized>(problem: &str, n: usize, alternative: bool, rng: &mut R) -> Result<Mat<f64>> {
+fn draw<R: Rng + ?Sized>(problem: Problem, n: usize, alternative: bool, rng: &mut R) -> Result<Mat<f64>> {
     Ok(match problem {
-        "gaussian" => gaussian_shift(n, 5, if alternative { 1.0 } else { 0.0 }, rng),
-        "blob" => blob(n, alternative, rng),
-        "hdgm" => hdgm(n, 10, alternative, rng)?,
-        other => return Err(anyhow!("unknown problem {other}")),
+        Problem::Gaussian => gaussian_shift(n, 5, if alternative { 1.0 } else { 0.0 }, rng),
+        Problem::Blob => blob(n, alternative, rng),
+        Problem::Hdgm => hdgm(n, 10, alternative, rng)?,
     })
 }
 
@@ -91,17 +100,9 @@ impl Experiment for Calibration {
             Profile::Quick => (100, 30, 400),
             Profile::Paper => (200, 50, 2000),
         };
-        ["permutation", "lfht"]
+        Test::ALL
             .iter()
-            .flat_map(|t| {
-                ["gaussian", "blob", "hdgm"].iter().map(move |p| Params {
-                    test: (*t).into(),
-                    problem: (*p).into(),
-                    n,
-                    m,
-                    reps,
-                })
-            })
+            .flat_map(|&test| Problem::ALL.iter().map(move |&problem| Params { test, problem, n, m, reps }))
             .collect()
     }
 
@@ -109,15 +110,15 @@ impl Experiment for Calibration {
         let mut rejections = 0;
         for rep in 0..p.reps as u64 {
             let mut rng = streams.stream(rep);
-            let reject = if p.test == "permutation" {
-                let (x, y) = (draw(&p.problem, p.n, false, &mut rng)?, draw(&p.problem, p.n, false, &mut rng)?);
+            let reject = if p.test == Test::Permutation {
+                let (x, y) = (draw(p.problem, p.n, false, &mut rng)?, draw(p.problem, p.n, false, &mut rng)?);
                 let k = Gaussian::new(median_bandwidth(x.as_ref(), y.as_ref())?)?;
                 permutation_test(&k, x.as_ref(), y.as_ref(), 100, ALPHA, Par::Seq, &mut rng)?.reject
             } else {
-                let (x, y) = (draw(&p.problem, p.n, false, &mut rng)?, draw(&p.problem, p.n, true, &mut rng)?);
+                let (x, y) = (draw(p.problem, p.n, false, &mut rng)?, draw(p.problem, p.n, true, &mut rng)?);
                 let k = Gaussian::new(median_bandwidth(x.as_ref(), y.as_ref())?)?;
-                let z = draw(&p.problem, p.m, false, &mut rng)?;
-                let pool = draw(&p.problem, 2000, false, &mut rng)?;
+                let z = draw(p.problem, p.m, false, &mut rng)?;
+                let pool = draw(p.problem, 2000, false, &mut rng)?;
                 // One kernel pass for the pool and Z together.
                 let scores = witness_scores(&k, x.as_ref(), y.as_ref(), stack(&pool, &z).as_ref(), Par::Seq)?;
                 let threshold = resampled_threshold(&scores[..2000], p.m, 400, ALPHA, &mut rng)?;
@@ -136,8 +137,8 @@ impl Experiment for Calibration {
             let rate = ErrorRate { errors: m.rejections, trials: m.trials };
             let ci = rate.interval(0.99)?;
             table.push(vec![
-                Cell::from(p.test.as_str()),
-                Cell::from(p.problem.as_str()),
+                Cell::from(p.test.name()),
+                Cell::from(p.problem.name()),
                 Cell::from(m.trials),
                 Cell::from(m.rejections),
                 Cell::from(rate.rate()),

@@ -11,6 +11,7 @@
 //! * Stationarity: an antipodal pair, a single token and coincident tokens
 //!   keep their positions to rounding over the whole horizon.
 
+use super::Model;
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
@@ -25,13 +26,19 @@ use serde::{Deserialize, Serialize};
 /// The experiment.
 pub struct Energy;
 
+crate::names! {
+    /// The starts: iid uniform tokens, and three stationary configurations
+    /// (an antipodal pair, one token, coincident tokens).
+    pub enum Start { Uniform = "uniform", Antipodal = "antipodal", Single = "single", Coincident = "coincident" }
+}
+
 /// One model and start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"SA"` or `"USA"`.
-    pub model: String,
-    /// Start: `"uniform"`, `"antipodal"`, `"single"`, `"coincident"`.
-    pub start: String,
+    /// SA or USA.
+    pub model: Model,
+    /// The start.
+    pub start: Start,
     /// Inverse temperature.
     pub beta: f64,
     /// Tokens.
@@ -66,14 +73,13 @@ pub struct Measured {
 }
 
 fn start(p: &Params, streams: &Streams) -> Result<Particles> {
-    Ok(match p.start.as_str() {
-        "uniform" => Particles::uniform(p.n, p.d, &mut streams.stream(0))?,
-        "antipodal" => {
+    Ok(match p.start {
+        Start::Uniform => Particles::uniform(p.n, p.d, &mut streams.stream(0))?,
+        Start::Antipodal => {
             Particles::on_sphere(Mat::from_fn(2, p.d, |i, j| if j == 0 { 1.0 - 2.0 * i as f64 } else { 0.0 }))?
         }
-        "single" => Particles::on_sphere(Mat::from_fn(1, p.d, |_, j| (j + 1) as f64))?,
-        "coincident" => Particles::on_sphere(Mat::from_fn(p.n, p.d, |_, j| (j as f64 - 0.5).sin()))?,
-        other => anyhow::bail!("unknown start {other}"),
+        Start::Single => Particles::on_sphere(Mat::from_fn(1, p.d, |_, j| (j + 1) as f64))?,
+        Start::Coincident => Particles::on_sphere(Mat::from_fn(p.n, p.d, |_, j| (j as f64 - 0.5).sin()))?,
     })
 }
 
@@ -97,19 +103,19 @@ impl Experiment for Energy {
             Profile::Paper => (64, &[0.5, 1.0, 4.0, 9.0, 16.0]),
         };
         let mut pts = Vec::new();
-        for model in ["SA", "USA"] {
+        for model in Model::ALL {
             for &beta in betas {
-                pts.push(Params { model: model.into(), start: "uniform".into(), beta, n, d: 3, horizon: 4.0 });
+                pts.push(Params { model, start: Start::Uniform, beta, n, d: 3, horizon: 4.0 });
             }
-            for s in ["antipodal", "single", "coincident"] {
-                pts.push(Params { model: model.into(), start: s.into(), beta: 4.0, n, d: 3, horizon: 10.0 });
+            for start in [Start::Antipodal, Start::Single, Start::Coincident] {
+                pts.push(Params { model, start, beta: 4.0, n, d: 3, horizon: 10.0 });
             }
         }
         pts
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let norm = if p.model == "SA" { Normalization::Softmax } else { Normalization::Unnormalized };
+        let norm = p.model.normalization();
         let dynamics = SphereDynamics::new(&Attention::softmax(p.beta).with_normalization(norm), p.d)?;
         let x0 = start(p, streams)?;
         let en = EnergyNormalization::Shifted;
@@ -125,7 +131,7 @@ impl Experiment for Energy {
             max_displacement: 0.0,
         };
         let horizon = p.horizon / speed;
-        let moving = p.start == "uniform";
+        let moving = p.start == Start::Uniform;
         for (k, &h) in steps.iter().enumerate() {
             let count = (horizon / h).round() as usize;
             let count = count + count % 2; // Simpson needs an even number of intervals.
@@ -173,15 +179,15 @@ impl Experiment for Energy {
         for (k, (p, m)) in records.iter().enumerate() {
             for (t, e) in m.times.iter().zip(&m.energy) {
                 table.push(vec![
-                    Cell::from(p.model.as_str()),
-                    Cell::from(p.start.as_str()),
+                    Cell::from(p.model.name()),
+                    Cell::from(p.start.name()),
                     Cell::from(p.beta),
                     Cell::from(*t),
                     Cell::from(*e),
                 ])?;
             }
-            let tag = format!("{}-{}-beta{}", p.model.to_lowercase(), p.start, p.beta);
-            if p.start == "uniform" {
+            let tag = format!("{}-{}-beta{}", p.model.name().to_lowercase(), p.start, p.beta);
+            if p.start == Start::Uniform {
                 claims.push(
                     Claim::at_most(
                         &format!("monotone-{tag}"),

@@ -8,15 +8,14 @@
 //! linearisation `ε' = −2ε` of `ε = 1 − ρ` and is checked on the simulated
 //! gaps `1 − ⟨x_i, x_j⟩ = ‖x_i − x_j‖²/2` (no cancellation).
 
+use super::Model;
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
 use anyhow::Result;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::fit_line;
-use infoflow_particles::{
-    Attention, Normalization, Particles, Scheme, SolveOptions, SphereDynamics, solve_with, theory,
-};
+use infoflow_particles::{Attention, Particles, Scheme, SolveOptions, SphereDynamics, solve_with, theory};
 use serde::{Deserialize, Serialize};
 
 /// The experiment.
@@ -25,8 +24,8 @@ pub struct Equiangular;
 /// One model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"SA"` or `"USA"`.
-    pub model: String,
+    /// SA or USA.
+    pub model: Model,
     /// Inverse temperature.
     pub beta: f64,
     /// Tokens (the dimension is `n + 1`).
@@ -58,14 +57,6 @@ pub struct Measured {
     pub gamma: Vec<f64>,
 }
 
-fn normalization(model: &str) -> Result<Normalization> {
-    match model {
-        "SA" => Ok(Normalization::Softmax),
-        "USA" => Ok(Normalization::Unnormalized),
-        other => anyhow::bail!("unknown model {other}"),
-    }
-}
-
 impl Experiment for Equiangular {
     type Point = Params;
     type Record = Measured;
@@ -89,14 +80,14 @@ impl Experiment for Equiangular {
         let mut pts = Vec::new();
         for &beta in betas {
             // SA converges at rate 2 once clustered; USA in time ~1/e^β.
-            pts.push(Params { model: "SA".into(), beta, n, horizon: 12.0 + 2.0 * beta, step: 0.01 });
-            pts.push(Params { model: "USA".into(), beta, n, horizon: 6.0, step: 0.01 / (1.0 + beta) });
+            pts.push(Params { model: Model::Sa, beta, n, horizon: 12.0 + 2.0 * beta, step: 0.01 });
+            pts.push(Params { model: Model::Usa, beta, n, horizon: 6.0, step: 0.01 / (1.0 + beta) });
         }
         pts
     }
 
     fn run(&self, p: &Params, _streams: &Streams) -> Result<Measured> {
-        let norm = normalization(&p.model)?;
+        let norm = p.model.normalization();
         let att = Attention::softmax(p.beta).with_normalization(norm);
         let d = p.n + 1;
         let dynamics = SphereDynamics::new(&att, d)?;
@@ -150,7 +141,7 @@ impl Experiment for Equiangular {
         for (k, (p, m)) in records.iter().enumerate() {
             for i in 0..m.times.len() {
                 table.push(vec![
-                    Cell::from(p.model.as_str()),
+                    Cell::from(p.model.name()),
                     Cell::from(p.beta),
                     Cell::from(m.times[i]),
                     Cell::from(m.rho[i]),
@@ -162,7 +153,7 @@ impl Experiment for Equiangular {
             let worst = m.max_error.iter().copied().fold(0.0, f64::max);
             claims.push(
                 Claim::at_most(
-                    &format!("ode-{}-beta{}", p.model.to_lowercase(), p.beta),
+                    &format!("ode-{}-beta{}", p.model.name().to_lowercase(), p.beta),
                     &format!(
                         "{} beta = {}, n = {}: every off-diagonal Gram entry equals gamma_beta(t) (RK4, h = {})",
                         p.model, p.beta, p.n, p.step
@@ -178,7 +169,7 @@ impl Experiment for Equiangular {
             let sim = Series::markers(format!("{} beta={} simulated", p.model, p.beta), m.times.clone(), m.rho.clone())
                 .with_color(color);
             let ode = Series::line(String::new(), m.times.clone(), m.gamma.clone()).with_color(color);
-            if p.model == "SA" {
+            if p.model == Model::Sa {
                 sa_series.extend([ode, sim]);
                 // Late-time slope of ln(1 − ρ): fit where the gap is in [1e-12, 1e-4].
                 let (ts, gs): (Vec<f64>, Vec<f64>) = m

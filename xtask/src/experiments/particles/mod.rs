@@ -11,3 +11,19 @@ pub mod phase_diagram;
 pub mod renyi;
 pub mod staircase;
 pub mod value_spectrum;
+
+crate::names! {
+    /// The two dynamics on the sphere: self-attention (softmax) and
+    /// unnormalised self-attention.
+    pub enum Model { Sa = "SA", Usa = "USA" }
+}
+
+impl Model {
+    /// The library's normalisation of this model.
+    pub fn normalization(self) -> infoflow_particles::Normalization {
+        match self {
+            Model::Sa => infoflow_particles::Normalization::Softmax,
+            Model::Usa => infoflow_particles::Normalization::Unnormalized,
+        }
+    }
+}

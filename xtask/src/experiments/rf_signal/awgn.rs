@@ -30,8 +30,9 @@ pub struct Awgn;
 /// One `(SOI, Eb/N0)` point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"QPSK"` or `"OFDMQPSK"`.
-    pub soi: String,
+    /// The signal of interest (serialised as its name, `"QPSK"` or
+    /// `"OFDMQPSK"`).
+    pub soi: SoiKind,
     /// `Eb/N0`, dB.
     pub ebn0_db: f64,
     /// Frames.
@@ -40,7 +41,7 @@ pub struct Params {
 
 impl Point for Params {
     fn key(&self) -> String {
-        format!("{},ebn0={}", self.soi, self.ebn0_db)
+        format!("{},ebn0={}", self.soi.name(), self.ebn0_db)
     }
 }
 
@@ -53,10 +54,6 @@ pub struct Measured {
     pub bits: u64,
     /// Bit errors of the noiseless round trip over the same frames.
     pub noiseless_errors: u64,
-}
-
-fn soi(name: &str) -> Result<SoiKind> {
-    SoiKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| anyhow::anyhow!("unknown SOI {name}"))
 }
 
 /// Simultaneous confidence of the intervals.
@@ -85,14 +82,14 @@ impl Experiment for Awgn {
         for kind in SoiKind::ALL {
             for ebn0 in 0..=8 {
                 let frames = if kind == SoiKind::Qpsk { qpsk } else { ofdm };
-                pts.push(Params { soi: kind.name().into(), ebn0_db: ebn0 as f64, frames });
+                pts.push(Params { soi: kind, ebn0_db: ebn0 as f64, frames });
             }
         }
         pts
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let modem = soi(&p.soi)?.modem();
+        let modem = p.soi.modem();
         let per_bit = 10f64.powf(p.ebn0_db / 10.0);
         let symbol_var = 1.0 / (modem.constellation().bits_per_symbol() as f64 * per_bit);
         let sample_var = symbol_var / modem.symbol_noise_var(1.0);
@@ -114,7 +111,7 @@ impl Experiment for Awgn {
         let confidence = 1.0 - (1.0 - FAMILY_CONFIDENCE) / records.len().max(1) as f64;
         let mut panels = Vec::new();
         for kind in SoiKind::ALL {
-            let mut rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.soi == kind.name()).collect();
+            let mut rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.soi == kind).collect();
             rows.sort_by(|a, b| a.0.ebn0_db.total_cmp(&b.0.ebn0_db));
             if rows.is_empty() {
                 continue;

@@ -34,9 +34,8 @@ pub struct Rates;
 /// One (constraint or pair, n) point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `chi2`, `kl`, `power1.5`, `power3`, `hellinger`, `tv` (worst case) or
-    /// `exp`, `gauss` (natural pairs).
-    pub case: String,
+    /// A worst-case budget or a natural pair.
+    pub case: Case,
     /// Proposals.
     pub n: f64,
 }
@@ -62,29 +61,45 @@ pub struct Measured {
     pub q: f64,
 }
 
-/// The budget of each worst-case constraint.
-fn budget(case: &str) -> Result<(Box<dyn FDivergence>, f64)> {
+crate::names! {
+    /// The cases: worst-case pairs under a χ², KL, power (Rényi λ = 1.5, 3),
+    /// Hellinger or TV budget, and two natural pairs.
+    pub enum Case {
+        Chi2 = "chi2",
+        Kl = "kl",
+        Power15 = "power1.5",
+        Power3 = "power3",
+        Hellinger = "hellinger",
+        Tv = "tv",
+        Exp = "exp",
+        Gauss = "gauss",
+    }
+}
+
+/// The divergence and budget of a worst-case constraint; `None` for the
+/// natural pairs.
+fn budget(case: Case) -> Result<Option<(Box<dyn FDivergence>, f64)>> {
+    Ok(Some(match case {
+        Case::Chi2 => (Box::new(ChiSquared), 0.5),
+        Case::Kl => (Box::new(Kl), 0.5),
+        Case::Power15 => (Box::new(Power::new(1.5)?), 0.5),
+        Case::Power3 => (Box::new(Power::new(3.0)?), 0.5),
+        Case::Hellinger => (Box::new(SquaredHellinger), 0.1),
+        Case::Tv => (Box::new(TotalVariation), 0.1),
+        Case::Exp | Case::Gauss => return Ok(None),
+    }))
+}
+
+fn pair(case: Case) -> Result<(Continuous, Continuous)> {
     Ok(match case {
-        "chi2" => (Box::new(ChiSquared), 0.5),
-        "kl" => (Box::new(Kl), 0.5),
-        "power1.5" => (Box::new(Power::new(1.5)?), 0.5),
-        "power3" => (Box::new(Power::new(3.0)?), 0.5),
-        "hellinger" => (Box::new(SquaredHellinger), 0.1),
-        "tv" => (Box::new(TotalVariation), 0.1),
-        other => return Err(anyhow!("unknown case {other}")),
+        Case::Exp => (Continuous::exponential(0.5)?, Continuous::exponential(1.0)?),
+        Case::Gauss => (Continuous::normal(1.0, 1.0)?, Continuous::normal(0.0, 1.0)?),
+        other => return Err(anyhow!("{other} is a worst-case budget, not a pair")),
     })
 }
 
-fn pair(case: &str) -> Result<(Continuous, Continuous)> {
-    Ok(match case {
-        "exp" => (Continuous::exponential(0.5)?, Continuous::exponential(1.0)?),
-        "gauss" => (Continuous::normal(1.0, 1.0)?, Continuous::normal(0.0, 1.0)?),
-        other => return Err(anyhow!("unknown pair {other}")),
-    })
-}
-
-const WORST: [&str; 6] = ["chi2", "kl", "power1.5", "power3", "hellinger", "tv"];
-const NATURAL: [&str; 2] = ["exp", "gauss"];
+const WORST: [Case; 6] = [Case::Chi2, Case::Kl, Case::Power15, Case::Power3, Case::Hellinger, Case::Tv];
+const NATURAL: [Case; 2] = [Case::Exp, Case::Gauss];
 /// The smallest TV the 1-D quadrature resolves (absolute tolerance 1e-13).
 const RESOLVED: f64 = 1e-11;
 
@@ -107,19 +122,18 @@ impl Experiment for Rates {
             Profile::Quick | Profile::Paper => (0.5, 8.0, 6.0),
         };
         let grid = |top: f64| (0..=((top - 1.0) / step) as usize).map(move |i| 10f64.powf(1.0 + step * i as f64));
-        let mut pts: Vec<Params> =
-            WORST.iter().flat_map(|c| grid(top).map(move |n| Params { case: (*c).into(), n })).collect();
-        pts.extend(NATURAL.iter().flat_map(|c| grid(natural_top).map(move |n| Params { case: (*c).into(), n })));
+        let mut pts: Vec<Params> = WORST.iter().flat_map(|&case| grid(top).map(move |n| Params { case, n })).collect();
+        pts.extend(NATURAL.iter().flat_map(|&case| grid(natural_top).map(move |n| Params { case, n })));
         pts
     }
 
     fn run(&self, p: &Params, _streams: &Streams) -> Result<Measured> {
-        if let Ok((div, d)) = budget(&p.case) {
+        if let Some((div, d)) = budget(p.case)? {
             let (pair, optimal_tv) = worst_pair(div.as_ref(), d, p.n)?;
             let (m, truncated_tv) = best_truncation(&pair, p.n);
             return Ok(Measured { optimal_tv, truncated_tv, m, p: pair.p, q: pair.q });
         }
-        let (nu, mu) = pair(&p.case)?;
+        let (nu, mu) = pair(p.case)?;
         let n = p.n as usize;
         let tv = |lm: f64| -> Result<f64> { Ok(Rule::truncated(10f64.powf(lm))?.tv_continuous(&nu, &mu, n)?) };
         // Golden sections over log₁₀ M ∈ [0, 6].
@@ -136,7 +150,7 @@ impl Experiment for Rates {
     fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
         let mut claims = Vec::new();
         let mut table = Table::new(&["case", "n", "optimal_tv", "truncated_tv", "best_m", "p", "q"]);
-        let series = |case: &str| -> Vec<(f64, &Measured)> {
+        let series = |case: Case| -> Vec<(f64, &Measured)> {
             let mut v: Vec<(f64, &Measured)> =
                 records.iter().filter(|(p, _)| p.case == case).map(|(p, m)| (p.n, m)).collect();
             v.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -144,7 +158,7 @@ impl Experiment for Rates {
         };
         for (p, m) in records {
             table.push(vec![
-                Cell::from(p.case.as_str()),
+                Cell::from(p.case.name()),
                 Cell::from(p.n),
                 Cell::from(m.optimal_tv),
                 Cell::from(m.truncated_tv),
@@ -162,7 +176,7 @@ impl Experiment for Rates {
             let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
             Ok(fit_line(&x, &y)?.slope)
         };
-        let chi = series("chi2");
+        let chi = series(Case::Chi2);
         for (label, pick) in [
             ("optimal", (|m: &Measured| m.optimal_tv) as fn(&Measured) -> f64),
             ("truncated", |m: &Measured| m.truncated_tv),
@@ -178,7 +192,7 @@ impl Experiment for Rates {
                 .with_note("fit over n ≥ 100; D = 0.5"),
             );
         }
-        let kl = series("kl");
+        let kl = series(Case::Kl);
         let band: Vec<f64> = kl.iter().filter(|(n, _)| *n >= 99.0).map(|(n, m)| m.optimal_tv * n.ln()).collect();
         let (lo, hi) = band.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
         claims.push(
@@ -199,7 +213,7 @@ impl Experiment for Rates {
             10.0,
             sqrt.last().copied().unwrap_or(0.0) / sqrt.first().copied().unwrap_or(f64::INFINITY),
         ));
-        for (case, lambda) in [("power1.5", 1.5), ("power3", 3.0)] {
+        for (case, lambda) in [(Case::Power15, 1.5), (Case::Power3, 3.0)] {
             claims.push(
                 Claim::close(
                     &format!("renyi-slope-{case}"),
@@ -211,7 +225,7 @@ impl Experiment for Rates {
                 .with_note("budget E_μ r^λ − 1 ≤ 0.5, fit over n ≥ 100"),
             );
         }
-        for (case, limit) in [("hellinger", 1.0 - (1.0f64 - 0.1 / 2.0).powi(2)), ("tv", 0.1)] {
+        for (case, limit) in [(Case::Hellinger, 1.0 - (1.0f64 - 0.1 / 2.0).powi(2)), (Case::Tv, 0.1)] {
             // As p → 0 the pair (1 − q, q) vs (1 − p, p) keeps its budget and the
             // rare atom is never proposed: the worst TV tends to the q of p = 0.
             let v = series(case);
@@ -228,7 +242,7 @@ impl Experiment for Rates {
                 .with_note(format!("smallest worst-case TV over n = 10…1e8: {low:.6}")),
             );
         }
-        let (nu, mu) = pair("exp")?;
+        let (nu, mu) = pair(Case::Exp)?;
         let (kl_exp, chi_exp) =
             (divergence::continuous(&Kl, &nu, &mu)?, divergence::continuous(&ChiSquared, &nu, &mu)?);
         claims.push(
@@ -251,7 +265,7 @@ impl Experiment for Rates {
             )
             .with_note(format!("χ² by quadrature: {chi_exp}")),
         );
-        let exp = series("exp");
+        let exp = series(Case::Exp);
         claims.push(
             Claim::at_most(
                 "exp-pair-tv-vanishes",
@@ -264,7 +278,7 @@ impl Experiment for Rates {
         out.table("table", &table)?;
         let mut panels = Vec::new();
         let mut worst_series = Vec::new();
-        for (i, case) in WORST.iter().enumerate() {
+        for (i, &case) in WORST.iter().enumerate() {
             let v = series(case);
             worst_series.push(
                 Series::line_markers(
@@ -293,11 +307,11 @@ impl Experiment for Rates {
         let natural: Vec<Series> = NATURAL
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .map(|(i, &c)| {
                 // Values below the quadrature's resolution are not drawn.
                 let v: Vec<(f64, &Measured)> = series(c).into_iter().filter(|x| x.1.truncated_tv > RESOLVED).collect();
                 Series::line_markers(
-                    if *c == "exp" { "Exp(1/2) vs Exp(1)" } else { "N(1,1) vs N(0,1)" },
+                    if c == Case::Exp { "Exp(1/2) vs Exp(1)" } else { "N(1,1) vs N(0,1)" },
                     v.iter().map(|x| x.0).collect(),
                     v.iter().map(|x| x.1.truncated_tv).collect(),
                 )

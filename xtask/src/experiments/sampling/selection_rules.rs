@@ -35,10 +35,16 @@ pub struct SelectionRules;
 /// One (pair, n) point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `chi2-worst`, `kl-worst` or `zipf`.
-    pub pair: String,
+    /// The (target, proposal) pair.
+    pub pair: Pair,
     /// Proposals.
     pub n: f64,
+}
+
+crate::names! {
+    /// The pairs: the worst two-point pairs under χ² and KL budgets
+    /// (re-optimised for each n), and Zipf against uniform.
+    pub enum Pair { Chi2Worst = "chi2-worst", KlWorst = "kl-worst", Zipf = "zipf" }
 }
 
 impl Point for Params {
@@ -83,18 +89,16 @@ impl Experiment for SelectionRules {
             Profile::Smoke => 4,
             Profile::Quick | Profile::Paper => 6,
         };
-        ["chi2-worst", "kl-worst", "zipf"]
-            .iter()
-            .flat_map(|p| (1..=top).map(move |e| Params { pair: (*p).into(), n: 10f64.powi(e) }))
-            .collect()
+        Pair::ALL.iter().flat_map(|&pair| (1..=top).map(move |e| Params { pair, n: 10f64.powi(e) })).collect()
     }
 
     fn run(&self, p: &Params, _streams: &Streams) -> Result<Measured> {
         let n = p.n as usize;
         let mut tv = Vec::new();
-        let (nu, mu, theorem) = match p.pair.as_str() {
-            "chi2-worst" | "kl-worst" => {
-                let div: Box<dyn FDivergence> = if p.pair == "kl-worst" { Box::new(Kl) } else { Box::new(ChiSquared) };
+        let (nu, mu, theorem) = match p.pair {
+            Pair::Chi2Worst | Pair::KlWorst => {
+                let div: Box<dyn FDivergence> =
+                    if p.pair == Pair::KlWorst { Box::new(Kl) } else { Box::new(ChiSquared) };
                 let (pair, optimal) = worst_pair(div.as_ref(), 0.5, p.n)?;
                 tv.push(("optimal".to_string(), optimal));
                 let (m, best) = best_truncation(&pair, p.n);
@@ -103,7 +107,7 @@ impl Experiment for SelectionRules {
                 let rule = Rule::for_budget(div.as_ref(), 0.5, eps)?;
                 (Discrete::two_point(pair.q)?, Discrete::two_point(pair.p)?, rule)
             }
-            "zipf" => {
+            Pair::Zipf => {
                 let (nu, mu) = (Discrete::zipf(100, 1.1)?, Discrete::uniform(100)?);
                 let d = infoflow_sampling::divergence::discrete(&ChiSquared, &nu, &mu)?;
                 let eps = theorem_eps(&ChiSquared, d, p.n)?;
@@ -112,7 +116,6 @@ impl Experiment for SelectionRules {
                 let rule = Rule::for_budget(&ChiSquared, d, eps)?;
                 (nu, mu, rule)
             }
-            other => return Err(anyhow!("unknown pair {other}")),
         };
         tv.push(("truncated, theorem M".to_string(), theorem.tv_discrete(&nu, &mu, n)?));
         for rule in [Rule::Sir, Rule::Greedy, Rule::First] {
@@ -127,7 +130,7 @@ impl Experiment for SelectionRules {
         for (p, m) in records {
             for (rule, tv) in &m.tv {
                 table.push(vec![
-                    Cell::from(p.pair.as_str()),
+                    Cell::from(p.pair.name()),
                     Cell::from(p.n),
                     Cell::from(rule.as_str()),
                     Cell::from(*tv),
@@ -137,11 +140,11 @@ impl Experiment for SelectionRules {
         let get = |m: &Measured, prefix: &str| m.tv.iter().find(|(r, _)| r.starts_with(prefix)).map(|x| x.1);
         let mut gap = f64::INFINITY;
         let mut ratio = 0.0f64;
-        for (p, m) in records.iter().filter(|(p, _)| p.pair.ends_with("worst")) {
+        for (p, m) in records.iter().filter(|(p, _)| p.pair != Pair::Zipf) {
             let opt = get(m, "optimal").ok_or_else(|| anyhow!("optimal missing"))?;
             for (r, tv) in m.tv.iter().filter(|(r, _)| r != "optimal") {
                 gap = gap.min(tv - opt);
-                if p.pair == "chi2-worst" && r.starts_with("truncated, best") && p.n >= 99.0 {
+                if p.pair == Pair::Chi2Worst && r.starts_with("truncated, best") && p.n >= 99.0 {
                     ratio = ratio.max(tv / opt);
                 }
             }
@@ -164,7 +167,7 @@ impl Experiment for SelectionRules {
             )
             .with_note("a reference computation of this project (the two-point construction of the lower bound) gives about 1.2×"),
         );
-        let mut zipf: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.pair == "zipf").collect();
+        let mut zipf: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.pair == Pair::Zipf).collect();
         zipf.sort_by(|a, b| a.0.n.total_cmp(&b.0.n));
         for prefix in ["SIR", "truncated, theorem"] {
             let (x, y): (Vec<f64>, Vec<f64>) = zipf
@@ -186,7 +189,7 @@ impl Experiment for SelectionRules {
             greedy,
         ));
         out.table("table", &table)?;
-        let panels: Vec<Panel> = ["chi2-worst", "kl-worst", "zipf"]
+        let panels: Vec<Panel> = Pair::ALL
             .iter()
             .map(|pair| {
                 let mut rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.pair == *pair).collect();
@@ -207,7 +210,7 @@ impl Experiment for SelectionRules {
                     })
                     .collect();
                 Panel::Xy(XyPanel {
-                    title: (*pair).into(),
+                    title: pair.name().into(),
                     x: Axis::log("n"),
                     y: Axis::log("TV"),
                     series,
