@@ -21,11 +21,16 @@ use serde::{Deserialize, Serialize};
 /// The experiment.
 pub struct Hemisphere;
 
+crate::names! {
+    /// The heads: identity, or constant random `Q, K` with `V = I`.
+    pub enum Model { Identity = "identity", RandomQk = "random-qk" }
+}
+
 /// One model and trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"identity"` or `"random-qk"`.
-    pub model: String,
+    /// `Q = K = I`, or constant random `Q, K`.
+    pub model: Model,
     /// Trial index (its own random start and matrices).
     pub trial: usize,
     /// Tokens.
@@ -81,9 +86,9 @@ impl Experiment for Hemisphere {
             Profile::Paper => (32, 64),
         };
         let mut pts = Vec::new();
-        for model in ["identity", "random-qk"] {
+        for model in Model::ALL {
             for trial in 0..trials {
-                pts.push(Params { model: model.into(), trial, n, d: 3, beta: 1.0, horizon: 60.0 });
+                pts.push(Params { model, trial, n, d: 3, beta: 1.0, horizon: 60.0 });
             }
         }
         pts
@@ -95,7 +100,7 @@ impl Experiment for Hemisphere {
         // Reflect into the open hemisphere {x_1 > 0}.
         let x = Mat::from_fn(p.n, p.d, |i, k| start.positions()[(i, k)] * start.positions()[(i, 0)].signum());
         let start = Particles::on_sphere(x)?;
-        let head = if p.model == "random-qk" {
+        let head = if p.model == Model::RandomQk {
             let scale = faer::Scale((p.d as f64).sqrt().recip());
             let query = gaussian_matrix(p.d, p.d, &mut rng) * scale;
             let key = gaussian_matrix(p.d, p.d, &mut rng) * scale;
@@ -143,12 +148,12 @@ impl Experiment for Hemisphere {
         let mut table = Table::new(&["model", "trial", "t", "diameter"]);
         let mut panels = Vec::new();
         let mut claims = Vec::new();
-        for model in ["identity", "random-qk"] {
+        for model in Model::ALL {
             let rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.model == model).collect();
             let mut series = Vec::new();
             for (k, (p, m)) in rows.iter().enumerate() {
                 for (t, v) in m.times.iter().zip(&m.diameter) {
-                    table.push(vec![Cell::from(model), Cell::from(p.trial), Cell::from(*t), Cell::from(*v)])?;
+                    table.push(vec![Cell::from(model.name()), Cell::from(p.trial), Cell::from(*t), Cell::from(*v)])?;
                 }
                 series.push(
                     Series::line(format!("trial {}", p.trial), m.times.clone(), m.diameter.clone()).with_color(k),
@@ -156,7 +161,8 @@ impl Experiment for Hemisphere {
             }
             let worst_slope = rows.iter().map(|(_, m)| m.slope).fold(f64::NEG_INFINITY, f64::max);
             let worst_r2 = rows.iter().map(|(_, m)| m.r_squared).fold(f64::INFINITY, f64::min);
-            let label = if model == "identity" { "Q = K = V = I" } else { "random Q, K (entries N(0, 1/d)), V = I" };
+            let label =
+                if model == Model::Identity { "Q = K = V = I" } else { "random Q, K (entries N(0, 1/d)), V = I" };
             claims.push(
                 Claim::at_most(
                     &format!("collapse-{model}"),

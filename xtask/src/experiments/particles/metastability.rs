@@ -23,7 +23,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use faer::Mat;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::{fit_line, fit_loglog};
@@ -38,11 +38,16 @@ use serde::{Deserialize, Serialize};
 /// The experiment.
 pub struct Metastability;
 
+crate::names! {
+    /// Escape times of two clusters, or the first metastable state on the circle.
+    pub enum Kind { Escape = "escape", Circle = "circle" }
+}
+
 /// An escape-time run or a circle run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"escape"` or `"circle"`.
-    pub kind: String,
+    /// Escape-time run or circle run.
+    pub kind: Kind,
     /// Inverse temperature.
     pub beta: f64,
     /// Cosine of the angle between the two cluster centres (escape runs).
@@ -55,9 +60,9 @@ pub struct Params {
 
 impl Point for Params {
     fn key(&self) -> String {
-        match self.kind.as_str() {
-            "escape" => format!("escape,alpha={},beta={}", self.alpha, self.beta),
-            _ => format!("circle,beta={},seed={}", self.beta, self.seed),
+        match self.kind {
+            Kind::Escape => format!("escape,alpha={},beta={}", self.alpha, self.beta),
+            Kind::Circle => format!("circle,beta={},seed={}", self.beta, self.seed),
         }
     }
 }
@@ -107,7 +112,7 @@ impl Experiment for Metastability {
         let mut pts = Vec::new();
         for alpha in [0.0, 0.5] {
             for beta in escape_betas(profile) {
-                pts.push(Params { kind: "escape".into(), beta, alpha, n: 8, seed: 0 });
+                pts.push(Params { kind: Kind::Escape, beta, alpha, n: 8, seed: 0 });
             }
         }
         let (n, seeds) = match profile {
@@ -117,7 +122,7 @@ impl Experiment for Metastability {
         };
         for beta in circle_betas(profile) {
             for seed in 0..seeds {
-                pts.push(Params { kind: "circle".into(), beta, alpha: 0.0, n, seed });
+                pts.push(Params { kind: Kind::Circle, beta, alpha: 0.0, n, seed });
             }
         }
         pts
@@ -125,8 +130,8 @@ impl Experiment for Metastability {
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
         let mut rng = streams.stream(0);
-        match p.kind.as_str() {
-            "escape" => {
+        match p.kind {
+            Kind::Escape => {
                 let theta = p.alpha.acos();
                 let m = p.n / 2;
                 let x = Mat::from_fn(p.n, 3, |i, k| {
@@ -143,7 +148,7 @@ impl Experiment for Metastability {
                     out.events.iter().find(|e| e.value == 1).map(|e| e.t).context("the clusters never merged")?;
                 Ok(Measured { escape_time: Some(escape), clusters: None, settled_at: None, steps: out.stats.steps })
             }
-            "circle" => {
+            Kind::Circle => {
                 let start = Particles::uniform(p.n, 2, &mut rng)?;
                 let dynamics = SphereDynamics::new(&Attention::softmax(p.beta), 2)?;
                 let opts = SolveOptions::new(Scheme::Adaptive(Tolerances::default())).with_merging(1e-6);
@@ -161,7 +166,6 @@ impl Experiment for Metastability {
                 let (t, c) = found.context("the clusters did not collapse by t = 1e4")?;
                 Ok(Measured { escape_time: None, clusters: Some(c), settled_at: Some(t), steps: out.stats.steps })
             }
-            other => bail!("unknown kind {other}"),
         }
     }
 
@@ -169,7 +173,7 @@ impl Experiment for Metastability {
         let mut table = Table::new(&["kind", "alpha", "beta", "seed", "escape_time", "clusters", "settled_at"]);
         for (p, m) in records {
             table.push(vec![
-                Cell::from(p.kind.as_str()),
+                Cell::from(p.kind.name()),
                 Cell::from(p.alpha),
                 Cell::from(p.beta),
                 Cell::from(p.seed),
@@ -184,7 +188,7 @@ impl Experiment for Metastability {
         for (k, alpha) in [0.0, 0.5].into_iter().enumerate() {
             let (bs, ts): (Vec<f64>, Vec<f64>) = records
                 .iter()
-                .filter(|(p, _)| p.kind == "escape" && p.alpha == alpha)
+                .filter(|(p, _)| p.kind == Kind::Escape && p.alpha == alpha)
                 .filter_map(|(p, m)| m.escape_time.map(|t| (p.beta, t)))
                 .unzip();
             let logs: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
@@ -213,7 +217,7 @@ impl Experiment for Metastability {
             );
         }
         let betas: Vec<f64> = {
-            let mut b: Vec<f64> = records.iter().filter(|(p, _)| p.kind == "circle").map(|(p, _)| p.beta).collect();
+            let mut b: Vec<f64> = records.iter().filter(|(p, _)| p.kind == Kind::Circle).map(|(p, _)| p.beta).collect();
             b.dedup();
             b
         };
@@ -222,7 +226,7 @@ impl Experiment for Metastability {
             .map(|b| {
                 let c: Vec<f64> = records
                     .iter()
-                    .filter(|(p, _)| p.kind == "circle" && p.beta == *b)
+                    .filter(|(p, _)| p.kind == Kind::Circle && p.beta == *b)
                     .filter_map(|(_, m)| m.clusters.map(|c| c as f64))
                     .collect();
                 c.iter().sum::<f64>() / c.len() as f64
@@ -239,7 +243,7 @@ impl Experiment for Metastability {
             )
             .with_note(format!(
                 "log-log slope of the mean count over seeds against beta = {betas:?}; counts {mean_count:?}; n = {}",
-                records.iter().find(|(p, _)| p.kind == "circle").map_or(0, |(p, _)| p.n)
+                records.iter().find(|(p, _)| p.kind == Kind::Circle).map_or(0, |(p, _)| p.n)
             )),
         );
         let kstar: Vec<f64> =

@@ -25,7 +25,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, bail};
+use anyhow::Result;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::{Welford, quantile};
 use infoflow_particles::observables::clusters;
@@ -48,11 +48,16 @@ fn delta() -> f64 {
     4.0 / BETA.sqrt()
 }
 
+crate::names! {
+    /// Rényi centres of iid sequences, or the causal dynamics started from them.
+    pub enum Kind { Sequence = "sequence", Dynamics = "dynamics" }
+}
+
 /// A batch of sequences or of causal runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"sequence"` or `"dynamics"`.
-    pub kind: String,
+    /// Sequences of iid tokens, or causal dynamics.
+    pub kind: Kind,
     /// Dimension.
     pub d: usize,
     /// Tokens.
@@ -120,11 +125,11 @@ impl Experiment for Renyi {
         let mut pts = Vec::new();
         for d in [2, 3] {
             for n in [50, 200, 1000] {
-                pts.push(Params { kind: "sequence".into(), d, n, runs: reps, batch: 0 });
+                pts.push(Params { kind: Kind::Sequence, d, n, runs: reps, batch: 0 });
             }
         }
         for batch in 0..batches {
-            pts.push(Params { kind: "dynamics".into(), d: 2, n: 200, runs, batch });
+            pts.push(Params { kind: Kind::Dynamics, d: 2, n: 200, runs, batch });
         }
         pts
     }
@@ -148,9 +153,9 @@ impl Experiment for Renyi {
             let sc = strong_renyi_centres(&start, delta())?;
             out.renyi.push(rc.len());
             out.strong.push(sc.len());
-            match p.kind.as_str() {
-                "sequence" => {}
-                "dynamics" => {
+            match p.kind {
+                Kind::Sequence => {}
+                Kind::Dynamics => {
                     let (mut cl, mut cr, mut cs) = (Vec::new(), Vec::new(), Vec::new());
                     solve_with(
                         &dynamics,
@@ -168,10 +173,9 @@ impl Experiment for Renyi {
                     out.captured_renyi.push(cr);
                     out.captured_strong.push(cs);
                 }
-                other => bail!("unknown kind {other}"),
             }
         }
-        if p.kind == "dynamics" {
+        if p.kind == Kind::Dynamics {
             out.times = times;
         }
         Ok(out)
@@ -180,7 +184,7 @@ impl Experiment for Renyi {
     fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
         let mut claims = Vec::new();
         let mut table = Table::new(&["kind", "d", "n", "statistic", "mean", "std_error", "theory"]);
-        for (p, m) in records.iter().filter(|(p, _)| p.kind == "sequence") {
+        for (p, m) in records.iter().filter(|(p, _)| p.kind == Kind::Sequence) {
             let stats = |v: &[usize]| -> Result<(f64, f64)> {
                 let mut w = Welford::new();
                 w.extend(v.iter().map(|&c| c as f64));
@@ -240,7 +244,7 @@ impl Experiment for Renyi {
             }
         }
         // Dynamics.
-        let runs: Vec<&Measured> = records.iter().filter(|(p, _)| p.kind == "dynamics").map(|(_, m)| m).collect();
+        let runs: Vec<&Measured> = records.iter().filter(|(p, _)| p.kind == Kind::Dynamics).map(|(_, m)| m).collect();
         if let Some(first) = runs.first() {
             let times = first.times.clone();
             let k_plateau = times.iter().position(|&t| t == PLATEAU_TIME).unwrap_or(0);
