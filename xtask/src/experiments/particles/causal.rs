@@ -36,10 +36,9 @@ pub struct Causal;
 /// One run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"theorem"` (V = I, random Q, K), `"first-token"` (random V) or a
-    /// Table 1 row: `"identity"`, `"multiplicity-2"`, `"simple"`,
-    /// `"negative-multiplicity-2"`, `"negative-simple"`.
-    pub case: String,
+    /// Theorem 4.1 (V = I, random Q, K), the first token (random V), or a
+    /// Table 1 row.
+    pub case: Case,
     /// Inverse temperature.
     pub beta: f64,
     /// Tokens.
@@ -68,16 +67,32 @@ pub struct Measured {
     pub end: Vec<f64>,
 }
 
-const TABLE_ROWS: [&str; 5] = ["identity", "multiplicity-2", "simple", "negative-multiplicity-2", "negative-simple"];
+crate::names! {
+    /// The cases: Theorem 4.1, the first token's trajectory, and the five
+    /// rows of Table 1 (by the spectrum of V).
+    pub enum Case {
+        Theorem = "theorem",
+        FirstToken = "first-token",
+        Identity = "identity",
+        Multiplicity2 = "multiplicity-2",
+        Simple = "simple",
+        NegativeMultiplicity2 = "negative-multiplicity-2",
+        NegativeSimple = "negative-simple",
+    }
+}
 
-fn row_value(case: &str) -> Result<[f64; 3]> {
+const TABLE_ROWS: [Case; 5] =
+    [Case::Identity, Case::Multiplicity2, Case::Simple, Case::NegativeMultiplicity2, Case::NegativeSimple];
+
+/// The diagonal of V for a Table 1 row.
+fn row_value(case: Case) -> Result<[f64; 3]> {
     Ok(match case {
-        "identity" => [1.0, 1.0, 1.0],
-        "multiplicity-2" => [1.0, 1.0, 0.5],
-        "simple" => [1.0, 0.5, 0.2],
-        "negative-multiplicity-2" => [-0.5, -0.5, -1.0],
-        "negative-simple" => [-0.2, -0.5, -1.0],
-        other => bail!("unknown case {other}"),
+        Case::Identity => [1.0, 1.0, 1.0],
+        Case::Multiplicity2 => [1.0, 1.0, 0.5],
+        Case::Simple => [1.0, 0.5, 0.2],
+        Case::NegativeMultiplicity2 => [-0.5, -0.5, -1.0],
+        Case::NegativeSimple => [-0.2, -0.5, -1.0],
+        other => bail!("{other} is not a Table 1 row"),
     })
 }
 
@@ -112,17 +127,17 @@ impl Experiment for Causal {
         let mut pts = Vec::new();
         for beta in [1.0, 2.0, 4.0] {
             for seed in 0..seeds {
-                pts.push(Params { case: "theorem".into(), beta, n: 16, horizon: 2000.0, seed });
+                pts.push(Params { case: Case::Theorem, beta, n: 16, horizon: 2000.0, seed });
             }
         }
         for seed in 0..seeds {
-            pts.push(Params { case: "first-token".into(), beta: 2.0, n: 8, horizon: 10.0, seed });
+            pts.push(Params { case: Case::FirstToken, beta: 2.0, n: 8, horizon: 10.0, seed });
         }
         for row in TABLE_ROWS {
             for seed in 0..seeds {
-                pts.push(Params { case: row.into(), beta: 2.0, n: 32, horizon: 2000.0, seed });
+                pts.push(Params { case: row, beta: 2.0, n: 32, horizon: 2000.0, seed });
             }
-            pts.push(Params { case: row.into(), beta: 9.0, n: 32, horizon: table_horizon, seed: 0 });
+            pts.push(Params { case: row, beta: 9.0, n: 32, horizon: table_horizon, seed: 0 });
         }
         pts
     }
@@ -132,11 +147,11 @@ impl Experiment for Causal {
         let mut rng = streams.stream(0);
         let start = Particles::uniform(p.n, d, &mut rng)?;
         let x1 = start.position(0);
-        let (head, value) = match p.case.as_str() {
-            "theorem" => {
+        let (head, value) = match p.case {
+            Case::Theorem => {
                 (Head { query: Some(gaussian(d, &mut rng)), key: Some(gaussian(d, &mut rng)), value: None }, None)
             }
-            "first-token" => {
+            Case::FirstToken => {
                 let v = gaussian(d, &mut rng);
                 (
                     Head {
@@ -156,14 +171,14 @@ impl Experiment for Causal {
         let att = Attention::softmax(p.beta).with_mask(Mask::Causal).with_heads(vec![head]);
         let dynamics = SphereDynamics::new(&att, d)?;
         let tight = Tolerances { atol: 1e-12, rtol: 1e-10, ..Tolerances::default() };
-        let times: Vec<f64> = if p.case == "first-token" {
+        let times: Vec<f64> = if p.case == Case::FirstToken {
             (0..=20).map(|k| p.horizon * k as f64 / 20.0).collect()
         } else {
             vec![p.horizon]
         };
         let mut first_error: f64 = 0.0;
         let end = solve_with(&dynamics, &start, &times, &SolveOptions::new(Scheme::Adaptive(tight)), |t, q| {
-            if let Some(v) = value.as_ref().filter(|_| p.case == "first-token") {
+            if let Some(v) = value.as_ref().filter(|_| p.case == Case::FirstToken) {
                 let e = expm(&(v * faer::Scale(t)))?;
                 let mut y: Vec<f64> = (0..d).map(|i| (0..d).map(|k| e[(i, k)] * x1[k]).sum()).collect();
                 let r = y.iter().map(|a| a * a).sum::<f64>().sqrt();
@@ -174,15 +189,15 @@ impl Experiment for Causal {
         })?
         .last;
         let tokens: Vec<Vec<f64>> = (0..p.n).map(|i| end.position(i)).collect();
-        let statistic = match p.case.as_str() {
-            "first-token" => first_error,
-            "theorem" | "identity" => tokens.iter().map(|x| dist(x, &x1)).fold(0.0, f64::max),
-            "multiplicity-2" => {
+        let statistic = match p.case {
+            Case::FirstToken => first_error,
+            Case::Theorem | Case::Identity => tokens.iter().map(|x| dist(x, &x1)).fold(0.0, f64::max),
+            Case::Multiplicity2 => {
                 let r = (x1[0] * x1[0] + x1[1] * x1[1]).sqrt();
                 let target = [x1[0] / r, x1[1] / r, 0.0];
                 tokens.iter().map(|x| dist(x, &target)).fold(0.0, f64::max)
             }
-            "simple" => tokens.iter().map(|x| 1.0 - x[0].abs()).fold(0.0, f64::max),
+            Case::Simple => tokens.iter().map(|x| 1.0 - x[0].abs()).fold(0.0, f64::max),
             // Clouds: report the spread (largest distance between tokens).
             _ => tokens.iter().flat_map(|a| tokens.iter().map(move |b| dist(a, b))).fold(0.0, f64::max),
         };
@@ -194,55 +209,55 @@ impl Experiment for Causal {
         let mut table = Table::new(&["case", "beta", "seed", "statistic"]);
         for (p, m) in records {
             table.push(vec![
-                Cell::from(p.case.as_str()),
+                Cell::from(p.case.name()),
                 Cell::from(p.beta),
                 Cell::from(p.seed),
                 Cell::from(m.statistic),
             ])?;
         }
         out.table("table", &table)?;
-        let worst = |case: &str, beta: Option<f64>| {
+        let worst = |case: Case, beta: Option<f64>| {
             records
                 .iter()
                 .filter(|(p, _)| p.case == case && beta.is_none_or(|b| p.beta == b))
                 .map(|(_, m)| m.statistic)
                 .fold(f64::NEG_INFINITY, f64::max)
         };
-        let count = |case: &str| records.iter().filter(|(p, _)| p.case == case).count();
+        let count = |case: Case| records.iter().filter(|(p, _)| p.case == case).count();
         let claims = vec![
             Claim::at_most(
                 "theorem-4.1",
                 "V = I, random non-symmetric Q, K (indefinite Q^T K): every token converges to x_1(0)",
                 1e-6,
-                worst("theorem", None),
+                worst(Case::Theorem, None),
             )
-            .with_note(format!("max over {} runs (beta in {{1, 2, 4}}, n = 16, d = 3) of max_k |x_k(2000) - x_1(0)|", count("theorem"))),
+            .with_note(format!("max over {} runs (beta in {{1, 2, 4}}, n = 16, d = 3) of max_k |x_k(2000) - x_1(0)|", count(Case::Theorem))),
             Claim::at_most(
                 "first-token",
                 "the first token follows x_1(t) = exp(tV) x_1(0) / |exp(tV) x_1(0)| for a random V",
                 1e-8,
-                worst("first-token", None),
+                worst(Case::FirstToken, None),
             )
             .with_note("max over t in [0, 10] and runs; closed form by the matrix exponential"),
             Claim::at_most(
                 "table1-identity",
                 "Table 1, V = I: all tokens end at the first particle x_1(0) (beta = 2)",
                 1e-6,
-                worst("identity", Some(2.0)),
+                worst(Case::Identity, Some(2.0)),
             )
             .with_note("max_k |x_k(2000) - x_1(0)| over runs"),
             Claim::at_most(
                 "table1-multiplicity-2",
                 "Table 1, top eigenvalue of multiplicity 2 (V = diag(1, 1, 1/2)): all tokens end at one point of L, the normalised L-projection of x_1(0) (beta = 2)",
                 1e-6,
-                worst("multiplicity-2", Some(2.0)),
+                worst(Case::Multiplicity2, Some(2.0)),
             )
             .with_note("conjectured in the paper; max_k distance to P_L x_1(0)/|P_L x_1(0)| at t = 2000"),
             Claim::at_most(
                 "table1-simple",
                 "Table 1, simple top eigenvalue (V = diag(1, 1/2, 0.2)): every token ends at +e_1 or -e_1 (beta = 2)",
                 1e-6,
-                worst("simple", Some(2.0)),
+                worst(Case::Simple, Some(2.0)),
             )
             .with_note("conjectured in the paper; max_k (1 - |<x_k, e_1>|) at t = 2000"),
         ];
