@@ -18,7 +18,7 @@
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, bail};
+use anyhow::Result;
 use faer::Mat;
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::stats::fit_loglog;
@@ -34,8 +34,8 @@ pub struct ValueSpectrum;
 /// One row of Table 1 and one start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"polytope"`, `"hyperplanes"`, `"paranormal"` or `"contraction"`.
-    pub row: String,
+    /// The row of Table 1.
+    pub row: Row,
     /// Trial (random start).
     pub trial: usize,
     /// Tokens.
@@ -71,14 +71,18 @@ pub struct Measured {
     pub max_norm: Vec<f64>,
 }
 
-fn value_matrix(row: &str) -> Result<Mat<f64>> {
-    Ok(match row {
-        "polytope" => Mat::identity(2, 2),
-        "hyperplanes" => Mat::from_fn(2, 2, |i, j| [[0.647, 0.819], [0.612, 0.633]][i][j]),
-        "paranormal" => Mat::from_fn(3, 3, |i, j| if i == j { [1.0, 1.0, -0.5][i] } else { 0.0 }),
-        "contraction" => Mat::from_fn(2, 2, |i, j| if i == j { -1.0 } else { 0.0 }),
-        other => bail!("unknown row {other}"),
-    })
+crate::names! {
+    /// The rows of Table 1 (by the spectrum of V) and the V = -I case.
+    pub enum Row { Polytope = "polytope", Hyperplanes = "hyperplanes", Paranormal = "paranormal", Contraction = "contraction" }
+}
+
+fn value_matrix(row: Row) -> Mat<f64> {
+    match row {
+        Row::Polytope => Mat::identity(2, 2),
+        Row::Hyperplanes => Mat::from_fn(2, 2, |i, j| [[0.647, 0.819], [0.612, 0.633]][i][j]),
+        Row::Paranormal => Mat::from_fn(3, 3, |i, j| if i == j { [1.0, 1.0, -0.5][i] } else { 0.0 }),
+        Row::Contraction => Mat::from_fn(2, 2, |i, j| if i == j { -1.0 } else { 0.0 }),
+    }
 }
 
 /// Largest distance from a point (first two coordinates) to the nearest of
@@ -125,17 +129,17 @@ impl Experiment for ValueSpectrum {
             Profile::Quick => 4,
             Profile::Paper => 16,
         };
-        ["polytope", "hyperplanes", "paranormal", "contraction"]
+        Row::ALL
             .iter()
-            .flat_map(|row| {
-                let horizon = if *row == "contraction" { 40.0 } else { 5.0 };
-                (0..trials).map(move |trial| Params { row: (*row).into(), trial, n: 20, horizon })
+            .flat_map(|&row| {
+                let horizon = if row == Row::Contraction { 40.0 } else { 5.0 };
+                (0..trials).map(move |trial| Params { row, trial, n: 20, horizon })
             })
             .collect()
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let v = value_matrix(&p.row)?;
+        let v = value_matrix(p.row);
         let d = v.nrows();
         let mut rng = streams.stream(0);
         let x0 = Mat::from_fn(p.n, d, |_, _| rng.random_range(-5.0..5.0));
@@ -156,14 +160,14 @@ impl Experiment for ValueSpectrum {
             Ok(())
         })?;
         let pts: Vec<(f64, f64)> = (0..p.n).map(|i| (z_end[(i, 0)], z_end[(i, 1)])).collect();
-        let statistic = match p.row.as_str() {
-            "polytope" | "paranormal" => vertex_or_zero_distance(&pts)?,
-            "hyperplanes" => {
+        let statistic = match p.row {
+            Row::Polytope | Row::Paranormal => vertex_or_zero_distance(&pts)?,
+            Row::Hyperplanes => {
                 let (_, w) = dominant_dual_functional(&v)?;
                 let phi: Vec<f64> = (0..p.n).map(|i| (0..d).map(|k| w[k] * z_end[(i, k)]).sum()).collect();
                 levels(&phi, 1e-3) as f64
             }
-            _ => {
+            Row::Contraction => {
                 let (ts, ns): (Vec<f64>, Vec<f64>) =
                     times.iter().zip(&max_norm).filter(|&(t, _)| *t >= 10.0).map(|(t, v)| (*t, *v)).unzip();
                 fit_loglog(&ts, &ns)?.slope
@@ -177,12 +181,12 @@ impl Experiment for ValueSpectrum {
         let mut table = Table::new(&["row", "trial", "token", "z0_1", "z0_2", "zT_1", "zT_2"]);
         let mut claims = Vec::new();
         let mut panels = Vec::new();
-        for row in ["polytope", "hyperplanes", "paranormal", "contraction"] {
+        for row in Row::ALL {
             let rows: Vec<&(Params, Measured)> = records.iter().filter(|(p, _)| p.row == row).collect();
             for (p, m) in &rows {
                 for i in 0..p.n {
                     table.push(vec![
-                        Cell::from(row),
+                        Cell::from(row.name()),
                         Cell::from(p.trial),
                         Cell::from(i),
                         Cell::from(m.z0[i * m.d]),
@@ -194,8 +198,8 @@ impl Experiment for ValueSpectrum {
             }
             let worst = rows.iter().map(|(_, m)| m.statistic).fold(f64::NEG_INFINITY, f64::max);
             match row {
-                "polytope" | "paranormal" => {
-                    let what = if row == "polytope" { "V = I" } else { "V = diag(1, 1, -1/2), F-part" };
+                Row::Polytope | Row::Paranormal => {
+                    let what = if row == Row::Polytope { "V = I" } else { "V = diag(1, 1, -1/2), F-part" };
                     let growth = rows
                         .iter()
                         .map(|(_, m)| m.hull_area.windows(2).map(|w| (w[1] - w[0]) / w[0].max(1e-300)).fold(f64::NEG_INFINITY, f64::max))
@@ -219,7 +223,7 @@ impl Experiment for ValueSpectrum {
                         .with_note("largest distance to the nearest of {hull vertices, 0}, relative to the largest |z_i|"),
                     );
                 }
-                "hyperplanes" => claims.push(
+                Row::Hyperplanes => claims.push(
                     Claim::at_most(
                         "levels-hyperplanes",
                         "simple positive top eigenvalue: phi_1*(z_i) takes at most 3 values (at most three parallel hyperplanes)",
@@ -228,7 +232,7 @@ impl Experiment for ValueSpectrum {
                     )
                     .with_note("number of groups of phi_1*(z_i(5)) separated by more than 1e-3 of their range; worst trial"),
                 ),
-                _ => {
+                Row::Contraction => {
                     let monotone = rows
                         .iter()
                         .map(|(_, m)| m.max_norm.windows(2).map(|w| w[1] - w[0]).fold(f64::NEG_INFINITY, f64::max))
@@ -266,7 +270,7 @@ impl Experiment for ValueSpectrum {
                 Series::markers("z(0)", x0, y0).with_color(5),
                 Series::markers("z(5)", x1.clone(), y1.clone()).with_color(1),
             ];
-            if row != "contraction" {
+            if row != Row::Contraction {
                 series.push(
                     Series::line(
                         "hull of z(5)",
@@ -276,7 +280,7 @@ impl Experiment for ValueSpectrum {
                     .with_color(7),
                 );
             }
-            if row == "contraction" {
+            if row == Row::Contraction {
                 series = rows
                     .iter()
                     .enumerate()
