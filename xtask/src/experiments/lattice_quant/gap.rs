@@ -63,11 +63,25 @@ const NEAR_4: std::ops::RangeInclusive<f64> = 3.5..=4.6;
 /// `G(E8) = 929/12960`.
 const G_E8: f64 = 929.0 / 12960.0;
 
+crate::names! {
+    /// The variants: fixed-rate E8 Voronoi codes (the table's scales, tuned
+    /// scales, Huffman-coded scale indices with 4 or 8 scales, best-scale
+    /// choice) and the entropy-coded E8 lattice.
+    pub enum Variant {
+        FixedK4Table = "fixed-k4-table",
+        FixedK4Tuned = "fixed-k4-tuned",
+        HuffmanK4 = "huffman-k4",
+        HuffmanK8 = "huffman-k8",
+        HuffmanK8Best = "huffman-k8-best",
+        Eclq = "eclq",
+    }
+}
+
 /// One variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// Variant name (see the module docs).
-    pub variant: String,
+    /// The variant (see the module docs).
+    pub variant: Variant,
     /// Nominal rate in bits per entry (`eclq` only).
     pub nominal_rate: f64,
     /// Columns of each operand (`eclq` only).
@@ -80,7 +94,11 @@ pub struct Params {
 
 impl Point for Params {
     fn key(&self) -> String {
-        if self.variant == "eclq" { format!("eclq,rate={}", self.nominal_rate) } else { self.variant.clone() }
+        if self.variant == Variant::Eclq {
+            format!("eclq,rate={}", self.nominal_rate)
+        } else {
+            self.variant.to_string()
+        }
     }
 }
 
@@ -268,13 +286,13 @@ fn run_voronoi(p: &Params, streams: &Streams) -> Result<Measured> {
     let test = gaussian_blocks(p.test, streams, 1);
     let table = [3.33, 4.35, 5.64, 10.0];
     let geometric: Vec<f64> = (0..8).map(|i| if i == 7 { 10.0 } else { 2.9 * 1.16f64.powi(i) }).collect();
-    let (scales, best, huffman) = match p.variant.as_str() {
-        "fixed-k4-table" => (table.to_vec(), false, false),
-        "fixed-k4-tuned" => (tune(&code, &table, &train, false, false)?, false, false),
-        "huffman-k4" => (tune(&code, &table, &train, false, true)?, false, true),
-        "huffman-k8" => (tune(&code, &geometric, &train, false, true)?, false, true),
-        "huffman-k8-best" => (tune(&code, &geometric, &train, true, true)?, true, true),
-        other => bail!("unknown variant {other}"),
+    let (scales, best, huffman) = match p.variant {
+        Variant::FixedK4Table => (table.to_vec(), false, false),
+        Variant::FixedK4Tuned => (tune(&code, &table, &train, false, false)?, false, false),
+        Variant::HuffmanK4 => (tune(&code, &table, &train, false, true)?, false, true),
+        Variant::HuffmanK8 => (tune(&code, &geometric, &train, false, true)?, false, true),
+        Variant::HuffmanK8Best => (tune(&code, &geometric, &train, true, true)?, true, true),
+        Variant::Eclq => bail!("the entropy-coded lattice is not a Voronoi variant"),
     };
     let trained = voronoi_moments(&code, &scales, &train, best)?;
     let lengths = huffman.then(|| huffman_lengths(&trained.counts));
@@ -334,9 +352,10 @@ impl Experiment for Gap {
             Profile::Quick => (1 << 14, 1 << 17),
             Profile::Paper => (1 << 16, 1 << 20),
         };
-        let mut pts: Vec<Params> = ["fixed-k4-table", "fixed-k4-tuned", "huffman-k4", "huffman-k8", "huffman-k8-best"]
+        let mut pts: Vec<Params> = Variant::ALL
             .into_iter()
-            .map(|v| Params { variant: v.into(), nominal_rate: 0.0, columns: 0, train, test })
+            .filter(|&v| v != Variant::Eclq)
+            .map(|variant| Params { variant, nominal_rate: 0.0, columns: 0, train, test })
             .collect();
         let columns = match profile {
             Profile::Smoke => 64,
@@ -344,13 +363,13 @@ impl Experiment for Gap {
             Profile::Paper => 1024,
         };
         for nominal_rate in [3.5, 3.75, 4.0, 4.25, 4.5] {
-            pts.push(Params { variant: "eclq".into(), nominal_rate, columns, train: 0, test: 0 });
+            pts.push(Params { variant: Variant::Eclq, nominal_rate, columns, train: 0, test: 0 });
         }
         pts
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        if p.variant == "eclq" { run_eclq(p, streams) } else { run_voronoi(p, streams) }
+        if p.variant == Variant::Eclq { run_eclq(p, streams) } else { run_voronoi(p, streams) }
     }
 
     fn summarize(&self, records: &[(Params, Measured)], out: &mut Output) -> Result<Vec<Claim>> {
@@ -377,7 +396,7 @@ impl Experiment for Gap {
             let gap_plain = db_above(m.distortion_plain, g);
             let fmt = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ");
             table.push(vec![
-                Cell::from(p.variant.as_str()),
+                Cell::from(p.variant.name()),
                 Cell::from(p.nominal_rate),
                 Cell::from(fmt(&m.scales).as_str()),
                 Cell::from(m.index_bits),
@@ -389,7 +408,7 @@ impl Experiment for Gap {
                 Cell::from(gap_plain),
                 Cell::from(fmt(&m.usage).as_str()),
             ])?;
-            if p.variant == "eclq" {
+            if p.variant == Variant::Eclq {
                 eclq_r.push(m.rate());
                 eclq_g.push(gap);
                 if NEAR_4.contains(&m.rate()) && gap < eclq_best.0 {
@@ -418,10 +437,10 @@ impl Experiment for Gap {
                 impl_r.push(m.rate());
                 impl_g.push(gap);
                 if gap < voronoi_best.0 {
-                    voronoi_best = (gap, p.variant.clone(), m.rate());
+                    voronoi_best = (gap, p.variant.to_string(), m.rate());
                 }
             }
-            if p.variant == "fixed-k4-table" {
+            if p.variant == Variant::FixedK4Table {
                 let nominal = db_above(m.distortion_plain, gamma(m.index_bits + m.scale_bits)?);
                 claims.push(
                     Claim::close(
@@ -435,8 +454,8 @@ impl Experiment for Gap {
                 );
             }
         }
-        let find = |v: &str| records.iter().find(|(p, _)| p.variant == v).map(|(_, m)| m);
-        if let (Some(fixed), Some(coded)) = (find("fixed-k4-tuned"), find("huffman-k4")) {
+        let find = |v: Variant| records.iter().find(|(p, _)| p.variant == v).map(|(_, m)| m);
+        if let (Some(fixed), Some(coded)) = (find(Variant::FixedK4Tuned), find(Variant::HuffmanK4)) {
             let saved =
                 db_above(fixed.distortion, gamma(fixed.rate())?) - db_above(coded.distortion, gamma(coded.rate())?);
             claims.push(

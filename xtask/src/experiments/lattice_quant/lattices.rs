@@ -27,13 +27,35 @@ use serde::{Deserialize, Serialize};
 /// The experiment.
 pub struct Lattices;
 
+crate::names! {
+    /// The checks: second moments against closed forms, fast closest points
+    /// against enumeration, E8 Voronoi codewords decoding to themselves.
+    pub enum Check { Moment = "moment", Nearest = "nearest", Codewords = "codewords" }
+}
+
+crate::names! {
+    /// The lattices checked.
+    pub enum LatticeName { Z1 = "Z1", Z8 = "Z8", D4 = "D4", D8 = "D8", E8 = "E8" }
+}
+
+impl LatticeName {
+    /// The dimension.
+    fn dim(self) -> usize {
+        match self {
+            LatticeName::Z1 => 1,
+            LatticeName::D4 => 4,
+            LatticeName::Z8 | LatticeName::D8 | LatticeName::E8 => 8,
+        }
+    }
+}
+
 /// One check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// `"moment"`, `"nearest"` or `"codewords"`.
-    pub check: String,
-    /// `"Z1"`, `"D4"`, `"D8"`, `"E8"`, `"Z8"`.
-    pub lattice: String,
+    /// What is checked.
+    pub check: Check,
+    /// The lattice.
+    pub lattice: LatticeName,
     /// Nesting ratio (`codewords` only; 0 otherwise).
     pub q: u32,
     /// Monte-Carlo samples, random points or random indices.
@@ -65,24 +87,23 @@ fn g_dn(n: usize) -> f64 {
     2f64.powf(-2.0 / n) * (1.0 / 12.0 + 1.0 / (2.0 * n * (n + 1.0)))
 }
 
-fn reference(lattice: &str) -> Result<f64> {
+fn reference(lattice: LatticeName) -> Result<f64> {
     Ok(match lattice {
-        "Z1" => 1.0 / 12.0,
-        "D4" => g_dn(4),
-        "D8" => g_dn(8),
-        "E8" => 929.0 / 12960.0,
-        other => bail!("no closed form for {other}"),
+        LatticeName::Z1 => 1.0 / 12.0,
+        LatticeName::D4 => g_dn(4),
+        LatticeName::D8 => g_dn(8),
+        LatticeName::E8 => 929.0 / 12960.0,
+        other => bail!("no closed form is used for {other}"),
     })
 }
 
-fn with_lattice<T>(name: &str, f: &mut dyn FnMut(&dyn DynLattice) -> Result<T>) -> Result<T> {
+fn with_lattice<T>(name: LatticeName, f: &mut dyn FnMut(&dyn DynLattice) -> Result<T>) -> Result<T> {
     match name {
-        "Z1" => f(&Integer::new(1)?),
-        "Z8" => f(&Integer::new(8)?),
-        "D4" => f(&Checkerboard::new(4)?),
-        "D8" => f(&Checkerboard::new(8)?),
-        "E8" => f(&Gosset),
-        other => bail!("unknown lattice {other}"),
+        LatticeName::Z1 => f(&Integer::new(1)?),
+        LatticeName::Z8 => f(&Integer::new(8)?),
+        LatticeName::D4 => f(&Checkerboard::new(4)?),
+        LatticeName::D8 => f(&Checkerboard::new(8)?),
+        LatticeName::E8 => f(&Gosset),
     }
 }
 
@@ -165,29 +186,30 @@ impl Experiment for Lattices {
             Profile::Paper => (50_000_000, 200_000, 2_000_000),
         };
         let mut pts = Vec::new();
-        for l in ["Z1", "D4", "D8", "E8"] {
-            pts.push(Params { check: "moment".into(), lattice: l.into(), q: 0, samples: moments });
+        for lattice in [LatticeName::Z1, LatticeName::D4, LatticeName::D8, LatticeName::E8] {
+            pts.push(Params { check: Check::Moment, lattice, q: 0, samples: moments });
         }
-        for l in ["Z8", "D4", "D8", "E8"] {
-            pts.push(Params { check: "nearest".into(), lattice: l.into(), q: 0, samples: nearest });
+        for lattice in [LatticeName::Z8, LatticeName::D4, LatticeName::D8, LatticeName::E8] {
+            pts.push(Params { check: Check::Nearest, lattice, q: 0, samples: nearest });
         }
         for q in 2..=16 {
             // q = 2, 3: all 256 and 6561 codewords.
-            pts.push(Params { check: "codewords".into(), lattice: "E8".into(), q, samples: codewords.max(6561) });
+            pts.push(Params { check: Check::Codewords, lattice: LatticeName::E8, q, samples: codewords.max(6561) });
         }
         pts
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
         let mut m = Measured { g: 0.0, g_se: 0.0, checked: p.samples, failures: 0 };
-        match p.check.as_str() {
-            "moment" => {
-                let (g, se) = with_lattice(&p.lattice, &mut |l| l.moment(p.samples, streams))?;
+        match p.check {
+            Check::Moment => {
+                let (g, se) = with_lattice(p.lattice, &mut |l| l.moment(p.samples, streams))?;
                 (m.g, m.g_se) = (g, se);
             }
-            "nearest" => m.failures = with_lattice(&p.lattice, &mut |l| Ok(l.nearest_failures(p.samples, streams)))?,
-            "codewords" => (m.checked, m.failures) = codeword_failures(p.q, p.samples, streams)?,
-            other => bail!("unknown check {other}"),
+            Check::Nearest => {
+                m.failures = with_lattice(p.lattice, &mut |l| Ok(l.nearest_failures(p.samples, streams)))?
+            }
+            Check::Codewords => (m.checked, m.failures) = codeword_failures(p.q, p.samples, streams)?,
         }
         Ok(m)
     }
@@ -198,22 +220,22 @@ impl Experiment for Lattices {
         let (mut dims, mut gs, mut errs, mut refs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut qs, mut checked) = (Vec::new(), Vec::new());
         for (p, m) in records {
-            let reference = if p.check == "moment" { reference(&p.lattice)? } else { f64::NAN };
+            let reference = if p.check == Check::Moment { reference(p.lattice)? } else { f64::NAN };
             table.push(vec![
-                Cell::from(p.check.as_str()),
-                Cell::from(p.lattice.as_str()),
+                Cell::from(p.check.name()),
+                Cell::from(p.lattice.name()),
                 Cell::from(p.q as usize),
                 Cell::from(m.checked),
-                Cell::from(if p.check == "moment" { m.g } else { f64::NAN }),
-                Cell::from(if p.check == "moment" { m.g_se } else { f64::NAN }),
+                Cell::from(if p.check == Check::Moment { m.g } else { f64::NAN }),
+                Cell::from(if p.check == Check::Moment { m.g_se } else { f64::NAN }),
                 Cell::from(reference),
                 Cell::from(m.failures),
             ])?;
-            match p.check.as_str() {
-                "moment" => {
+            match p.check {
+                Check::Moment => {
                     claims.push(
                         Claim::relatively_close(
-                            &format!("moment-{}", p.lattice.to_lowercase()),
+                            &format!("moment-{}", p.lattice.name().to_lowercase()),
                             &format!("normalised second moment G({}) matches its closed form", p.lattice),
                             reference,
                             m.g,
@@ -226,22 +248,22 @@ impl Experiment for Lattices {
                             100.0 * m.g_se / m.g
                         )),
                     );
-                    let dim: f64 = p.lattice[1..].parse()?;
+                    let dim = p.lattice.dim() as f64;
                     dims.push(dim);
                     gs.push(m.g);
                     errs.push((m.g - 2.0 * m.g_se, m.g + 2.0 * m.g_se));
                     refs.push(reference);
                 }
-                "nearest" => claims.push(
+                Check::Nearest => claims.push(
                     Claim::at_most(
-                        &format!("nearest-{}", p.lattice.to_lowercase()),
+                        &format!("nearest-{}", p.lattice.name().to_lowercase()),
                         &format!("the fast closest point of {} is as close as exhaustive enumeration finds", p.lattice),
                         0.0,
                         m.failures as f64,
                     )
                     .with_note(format!("{} points 3·N(0, I); Fincke-Pohst enumeration is the reference", m.checked)),
                 ),
-                "codewords" => {
+                Check::Codewords => {
                     claims.push(
                         Claim::at_most(
                             &format!("codewords-q{}", p.q),
@@ -261,7 +283,6 @@ impl Experiment for Lattices {
                     qs.push(p.q as f64);
                     checked.push(m.checked as f64);
                 }
-                other => bail!("unknown check {other}"),
             }
         }
         out.table("table", &table)?;

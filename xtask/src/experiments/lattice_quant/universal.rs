@@ -33,7 +33,7 @@ use super::schemes::{Spec, tuned_scales};
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use anyhow::{Result, bail};
+use anyhow::Result;
 use faer::Mat;
 use infoflow_lattice_quant::Error as QuantError;
 use infoflow_lattice_quant::lattice::Gosset;
@@ -48,16 +48,37 @@ use serde::{Deserialize, Serialize};
 /// The experiment.
 pub struct Universal;
 
-/// The data families.
-pub const FAMILIES: [&str; 6] = ["gaussian", "student-t", "low-rank", "correlated", "outliers", "shifted"];
+crate::names! {
+    /// The data families (see the module docs).
+    pub enum Family {
+        Gaussian = "gaussian",
+        StudentT = "student-t",
+        LowRank = "low-rank",
+        Correlated = "correlated",
+        Outliers = "outliers",
+        Shifted = "shifted",
+    }
+}
+
+crate::names! {
+    /// The schemes: the dithered single-scale E8 of the bound (`theory`),
+    /// and the practical E8 and int4 schemes with and without rotation.
+    pub enum SchemeName {
+        Theory = "theory",
+        E8K4 = "e8-k4",
+        E8K4Unrotated = "e8-k4-unrotated",
+        Int4G64 = "int4-g64",
+        Int4G64Unrotated = "int4-g64-unrotated",
+    }
+}
 
 /// One family and scheme.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// Data family.
-    pub family: String,
-    /// `"theory"` (dithered single-scale E8 with the bound) or a practical scheme.
-    pub scheme: String,
+    pub family: Family,
+    /// `theory` (dithered single-scale E8 with the bound) or a practical scheme.
+    pub scheme: SchemeName,
     /// Practical scheme description (unused for `theory`).
     pub spec: Option<Spec>,
     /// Summation length.
@@ -89,20 +110,20 @@ pub struct Measured {
     pub rate: f64,
 }
 
-fn family_pair(family: &str, n: usize, cols: usize, rng: &mut impl Rng) -> Result<(Mat<f64>, Mat<f64>)> {
+fn family_pair(family: Family, n: usize, cols: usize, rng: &mut impl Rng) -> Result<(Mat<f64>, Mat<f64>)> {
     Ok(match family {
-        "gaussian" => (gaussian_matrix(n, cols, rng), gaussian_matrix(n, cols, rng)),
-        "student-t" => {
+        Family::Gaussian => (gaussian_matrix(n, cols, rng), gaussian_matrix(n, cols, rng)),
+        Family::StudentT => {
             let t = StudentT::new(3.0)?;
             let mut draw = || Mat::from_fn(n, cols, |_, _| t.sample(rng));
             (draw(), draw())
         }
-        "low-rank" => {
+        Family::LowRank => {
             let u = gaussian_matrix(n, 4, rng);
             let (x, y) = (gaussian_matrix(4, cols, rng), gaussian_matrix(4, cols, rng));
             (&u * &x, &u * &y)
         }
-        "correlated" => {
+        Family::Correlated => {
             let z = gaussian_matrix(n, 1, rng);
             let (ea, eb) = (gaussian_matrix(n, cols, rng), gaussian_matrix(n, cols, rng));
             (
@@ -110,7 +131,7 @@ fn family_pair(family: &str, n: usize, cols: usize, rng: &mut impl Rng) -> Resul
                 Mat::from_fn(n, cols, |i, j| z[(i, 0)] + 0.1 * eb[(i, j)]),
             )
         }
-        "outliers" => {
+        Family::Outliers => {
             let spike = |m: Mat<f64>, rng: &mut dyn rand::Rng| {
                 let mut m = m;
                 for j in 0..cols {
@@ -127,11 +148,10 @@ fn family_pair(family: &str, n: usize, cols: usize, rng: &mut impl Rng) -> Resul
             let (a, b) = (gaussian_matrix(n, cols, rng), gaussian_matrix(n, cols, rng));
             (spike(a, rng), spike(b, rng))
         }
-        "shifted" => {
+        Family::Shifted => {
             let (a, b) = (gaussian_matrix(n, cols, rng), gaussian_matrix(n, cols, rng));
             (Mat::from_fn(n, cols, |i, j| a[(i, j)] + 3.0), Mat::from_fn(n, cols, |i, j| b[(i, j)] + 3.0))
         }
-        other => bail!("unknown family {other}"),
     })
 }
 
@@ -173,15 +193,14 @@ impl Experiment for Universal {
         let e8 = Spec::e8(16, &tuned_scales(16).expect("q = 16 has scales"));
         let int4 = Spec::absmax(4, 64, true);
         let mut pts = Vec::new();
-        for family in FAMILIES {
-            let mut push = |scheme: &str, spec: Option<Spec>| {
-                pts.push(Params { family: family.into(), scheme: scheme.into(), spec, n, cols, trials })
-            };
-            push("theory", None);
-            push("e8-k4", Some(e8.clone()));
-            push("e8-k4-unrotated", Some(e8.clone().unrotated()));
-            push("int4-g64", Some(int4.clone()));
-            push("int4-g64-unrotated", Some(int4.clone().unrotated()));
+        for family in Family::ALL {
+            let mut push =
+                |scheme: SchemeName, spec: Option<Spec>| pts.push(Params { family, scheme, spec, n, cols, trials });
+            push(SchemeName::Theory, None);
+            push(SchemeName::E8K4, Some(e8.clone()));
+            push(SchemeName::E8K4Unrotated, Some(e8.clone().unrotated()));
+            push(SchemeName::Int4G64, Some(int4.clone()));
+            push(SchemeName::Int4G64Unrotated, Some(int4.clone().unrotated()));
         }
         pts
     }
@@ -190,7 +209,7 @@ impl Experiment for Universal {
         let mut m = Measured { error: Vec::new(), bound: Vec::new(), signal: Vec::new(), overloads: 0, rate: 0.0 };
         for trial in 0..p.trials as u64 {
             let mut rng = streams.stream(trial);
-            let (a, b) = family_pair(&p.family, p.n, p.cols, &mut rng)?;
+            let (a, b) = family_pair(p.family, p.n, p.cols, &mut rng)?;
             let seed = streams.stream(1_000_000 + trial).random::<u64>();
             let exact = a.transpose() * &b;
             m.signal.push(exact.squared_norm_l2());
@@ -239,27 +258,25 @@ impl Experiment for Universal {
                 m.error.iter().zip(&m.signal).filter(|(e, _)| **e > 0.0).map(|(&e, &s)| (e, s)).collect();
             if ok.is_empty() { f64::NAN } else { ok.iter().map(|(e, s)| e / s).sum::<f64>() / ok.len() as f64 }
         };
-        let mut bars: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
-        for scheme in ["theory", "e8-k4", "e8-k4-unrotated", "int4-g64", "int4-g64-unrotated"] {
-            bars.push((scheme.into(), Vec::new(), Vec::new()));
-        }
+        let mut bars: Vec<(SchemeName, Vec<f64>, Vec<f64>)> =
+            SchemeName::ALL.iter().map(|&s| (s, Vec::new(), Vec::new())).collect();
         for (p, m) in records {
             let rel = relative(m);
             let ratio = if m.bound.is_empty() { f64::NAN } else { stats(&m.error).0 / stats(&m.bound).0 };
             table.push(vec![
-                Cell::from(p.family.as_str()),
-                Cell::from(p.scheme.as_str()),
+                Cell::from(p.family.name()),
+                Cell::from(p.scheme.name()),
                 Cell::from(m.rate),
                 Cell::from(rel),
                 Cell::from(ratio),
                 Cell::from(m.overloads),
             ])?;
-            let x = FAMILIES.iter().position(|f| *f == p.family).unwrap_or(0) as f64;
+            let x = Family::ALL.iter().position(|f| *f == p.family).unwrap_or(0) as f64;
             if let Some(b) = bars.iter_mut().find(|b| b.0 == p.scheme) {
                 b.1.push(x);
                 b.2.push(if rel.is_finite() { 10.0 * rel.log10() } else { f64::NAN });
             }
-            if p.scheme == "theory" {
+            if p.scheme == SchemeName::Theory {
                 let (e, se) = stats(&m.error);
                 let (bound, _) = stats(&m.bound);
                 claims.push(
@@ -290,10 +307,11 @@ impl Experiment for Universal {
                 );
             }
         }
-        for family in ["student-t", "outliers"] {
-            let find =
-                |scheme: &str| records.iter().find(|(p, _)| p.family == family && p.scheme == scheme).map(|(_, m)| m);
-            if let (Some(rot), Some(plain)) = (find("int4-g64"), find("int4-g64-unrotated")) {
+        for family in [Family::StudentT, Family::Outliers] {
+            let find = |scheme: SchemeName| {
+                records.iter().find(|(p, _)| p.family == family && p.scheme == scheme).map(|(_, m)| m)
+            };
+            if let (Some(rot), Some(plain)) = (find(SchemeName::Int4G64), find(SchemeName::Int4G64Unrotated)) {
                 let gain = 10.0 * (relative(plain) / relative(rot)).log10();
                 claims.push(
                     Claim::at_least(
@@ -305,7 +323,7 @@ impl Experiment for Universal {
                     .with_note("dB of relative error saved by rotating"),
                 );
             }
-            if let (Some(rot), Some(plain)) = (find("e8-k4"), find("e8-k4-unrotated")) {
+            if let (Some(rot), Some(plain)) = (find(SchemeName::E8K4), find(SchemeName::E8K4Unrotated)) {
                 claims.push(
                     Claim::at_most(
                         &format!("rotated-e8-never-overloads-{family}"),
@@ -349,7 +367,7 @@ impl Experiment for Universal {
             .enumerate()
             .map(|(k, (name, x, y))| {
                 let dodge = (k as f64 - (schemes - 1.0) / 2.0) * 0.7 / schemes;
-                Series::markers(name, x.iter().map(|v| v + dodge).collect(), y).with_color(k)
+                Series::markers(name.name(), x.iter().map(|v| v + dodge).collect(), y).with_color(k)
             })
             .collect();
         out.figure(
@@ -358,7 +376,7 @@ impl Experiment for Universal {
                 "Relative error ||A^T B - C||^2 / ||A^T B||^2 by data family",
                 Panel::Xy(XyPanel {
                     title: "missing points: the encoder refused the data (overload)".into(),
-                    x: Axis::categories("data family", FAMILIES.iter().map(|f| f.to_string()).collect()),
+                    x: Axis::categories("data family", Family::ALL.iter().map(|f| f.to_string()).collect()),
                     y: Axis::linear("10 log10 relative error"),
                     series,
                     legend: Legend::UpperRight,
