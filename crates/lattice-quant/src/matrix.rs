@@ -459,9 +459,16 @@ impl<L: Lattice> MatrixQuantizer<L> {
                 self.kept
             )));
         }
-        // Side information and codes as the decoder will read them: finite
-        // statistics, a non-negative norm, every code in range (a code of
-        // k·q^d or more would be truncated when packed).
+        Ok(())
+    }
+
+    /// [`Self::check_encoding`] plus what the storage format needs before
+    /// packing: finite statistics, a non-negative norm, every code in range
+    /// (a code of k·q^d or more would be truncated when packed). Only
+    /// writing pays for the pass over the codes; decoding checks each code
+    /// as it unpacks it.
+    pub(crate) fn check_storable(&self, e: &EncodedMatrix) -> Result<()> {
+        self.check_encoding(e)?;
         let mut scratch = vec![0u32; self.code.dim()];
         for (j, col) in e.columns.iter().enumerate() {
             if !(col.mean.is_finite() && col.norm.is_finite() && col.alpha.is_finite() && col.norm >= 0.0) {

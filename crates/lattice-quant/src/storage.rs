@@ -212,7 +212,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
 
     /// Serialises an encoding made by this quantizer (see the module docs).
     pub fn write(&self, e: &EncodedMatrix) -> Result<Vec<u8>> {
-        self.check_encoding(e)?;
+        self.check_storable(e)?;
         let h = self.header_for(e);
         let c = &h.config;
         let name = h.lattice.as_bytes();

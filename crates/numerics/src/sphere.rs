@@ -90,7 +90,7 @@ pub fn normalize(v: &mut [f64]) -> Result<f64> {
     }
     ensure_finite("normalize", v)?;
     let r = norm(v);
-    if r.is_normal() && r.is_finite() {
+    if r.is_normal() {
         v.iter_mut().for_each(|a| *a /= r);
         return Ok(r);
     }
