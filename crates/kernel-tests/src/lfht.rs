@@ -170,7 +170,7 @@ pub fn resampled_threshold<R: Rng + ?Sized>(
             "1 ≤ m ≤ pool size, draws ≥ 1, α in (0, 1)",
         ));
     }
-    if pool.iter().any(|v| !v.is_finite()) {
+    if !infoflow_numerics::all_finite(pool) {
         return Err(Error::invalid("pool", "non-finite", "calibration scores must be finite"));
     }
     let mut idx: Vec<usize> = (0..pool.len()).collect();

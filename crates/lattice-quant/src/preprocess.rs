@@ -186,7 +186,7 @@ impl ColumnStats {
     /// stored statistics. Non-finite entries, a zero norm and a norm beyond
     /// the 32-bit range are errors.
     pub fn centre(column: usize, a: &[f64], centred: &mut [f64]) -> Result<Self> {
-        if a.iter().any(|v| !v.is_finite()) {
+        if !infoflow_numerics::all_finite(a) {
             return Err(Error::NonFinite { context: "matrix to encode" });
         }
         let mean = (a.iter().sum::<f64>() / a.len() as f64) as f32;

@@ -95,7 +95,7 @@ impl Absmax {
         let mut col = vec![0.0; self.rows];
         for j in 0..a.ncols() {
             col.iter_mut().enumerate().for_each(|(i, c)| *c = a[(i, j)]);
-            if col.iter().any(|v| !v.is_finite()) {
+            if !infoflow_numerics::all_finite(&col) {
                 return Err(Error::NonFinite { context: "matrix to encode" });
             }
             let x = out.col_as_slice_mut(j);

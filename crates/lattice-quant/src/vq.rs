@@ -106,7 +106,7 @@ impl GaussianCodebook {
                 found: x.len().to_string(),
             });
         }
-        if x.iter().any(|v| !v.is_finite()) {
+        if !infoflow_numerics::all_finite(x) {
             return Err(Error::NonFinite { context: "GaussianCodebook::quantize" });
         }
         let (k, _) = nearest(&self.codewords, self.dim, x);

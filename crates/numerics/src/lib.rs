@@ -75,7 +75,7 @@ pub mod special;
 pub mod sphere;
 pub mod stats;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, all_finite};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

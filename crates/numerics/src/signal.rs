@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub type C64 = Complex<f64>;
 
 fn ensure_finite_c(context: &'static str, x: &[C64]) -> Result<()> {
-    if x.iter().all(|z| z.re.is_finite() && z.im.is_finite()) { Ok(()) } else { Err(Error::NonFinite { context }) }
+    if crate::all_finite(as_interleaved(x)) { Ok(()) } else { Err(Error::NonFinite { context }) }
 }
 
 /// The samples as interleaved `[re₀, im₀, re₁, im₁, …]` (a view, no copy):

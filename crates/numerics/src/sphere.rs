@@ -286,9 +286,9 @@ mod tests {
         assert!(matches!(normalize(&mut [0.0, 0.0]), Err(Error::ZeroNorm { .. })));
         assert!(matches!(normalize(&mut []), Err(Error::TooFew { .. })));
         assert!(matches!(normalize(&mut [f64::NAN, 1.0]), Err(Error::NonFinite { .. })));
-        assert!(matches!(project_tangent(&[1.0, 0.0], &mut [1.0]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(project_tangent(&[1.0, 0.0], &mut [1.0]), Err(Error::Shape { .. })));
         assert!(matches!(geodesic_distance(&[1.0, 0.0], &[f64::INFINITY, 0.0]), Err(Error::NonFinite { .. })));
-        assert!(matches!(exp_map(&mut [1.0, 0.0], &[0.0]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(exp_map(&mut [1.0, 0.0], &[0.0]), Err(Error::Shape { .. })));
     }
 
     #[test]

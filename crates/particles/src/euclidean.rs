@@ -103,7 +103,7 @@ where
                     x[(i, j)] += h / 6.0 * (k[0][(i, j)] + 2.0 * k[1][(i, j)] + 2.0 * k[2][(i, j)] + k[3][(i, j)]);
                 }
             }
-            if !(0..n).all(|j| x.col_as_slice(j).iter().all(|v| v.is_finite())) {
+            if !crate::model::all_finite(&x) {
                 return Err(Error::NonFinite { context: "tokens diverged (non-finite positions)" });
             }
             t = if h == target - t { target } else { t + h };

@@ -140,7 +140,7 @@ impl Attention {
 }
 
 pub(crate) fn all_finite(m: &Mat<f64>) -> bool {
-    (0..m.ncols()).all(|j| m.col_as_slice(j).iter().all(|v| v.is_finite()))
+    (0..m.ncols()).all(|j| infoflow_numerics::all_finite(m.col_as_slice(j)))
 }
 
 /// Tokens with masses: `n` points in `R^d` (the rows of `x`) and positive

@@ -88,10 +88,10 @@ impl Constellation {
     pub fn map(self, bits: &[u8], out: &mut [C64]) -> Result<()> {
         let m = self.bits_per_symbol();
         if bits.len() != m * out.len() {
-            return Err(Error::Length {
+            return Err(Error::Shape {
                 context: "bits to map",
                 expected: format!("{} ({} symbols × {m} bits)", m * out.len(), out.len()),
-                found: bits.len(),
+                found: bits.len().to_string(),
             });
         }
         if bits.iter().any(|&b| b > 1) {

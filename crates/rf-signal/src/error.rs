@@ -6,13 +6,13 @@
 pub enum Error {
     /// A signal, bit vector or matrix has the wrong length.
     #[error("{context}: expected {expected}, found {found}")]
-    Length {
+    Shape {
         /// What was checked.
         context: &'static str,
         /// The required length.
         expected: String,
         /// The length given.
-        found: usize,
+        found: String,
     },
     /// An input contains `NaN` or an infinity.
     #[error("{context}: non-finite sample")]
@@ -61,25 +61,20 @@ impl Error {
     }
 }
 
-/// Checks that every sample of `x` is finite (a branch-free scan of the
-/// exponent bits, so it vectorises).
+/// Checks that every sample of `x` is finite.
 pub(crate) fn check_finite(context: &'static str, x: &[infoflow_numerics::signal::C64]) -> Result<()> {
-    if any_non_finite(infoflow_numerics::signal::as_interleaved(x)) {
-        Err(Error::NonFinite { context })
-    } else {
+    if infoflow_numerics::all_finite(infoflow_numerics::signal::as_interleaved(x)) {
         Ok(())
+    } else {
+        Err(Error::NonFinite { context })
     }
-}
-
-/// Whether some value is NaN or ±∞ (all exponent bits set), branch-free so
-/// that it vectorises; compiled for AVX-512, AVX2 and SSE4.1.
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2", "x86_64+avx2", "x86_64+sse4.1"))]
-fn any_non_finite(x: &[f64]) -> bool {
-    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
-    x.iter().fold(0u64, |acc, v| acc | ((v.to_bits() & EXPONENT == EXPONENT) as u64)) != 0
 }
 
 /// Checks that `x` has `expected` samples.
 pub(crate) fn check_len(context: &'static str, len: usize, expected: usize) -> Result<()> {
-    if len == expected { Ok(()) } else { Err(Error::Length { context, expected: expected.to_string(), found: len }) }
+    if len == expected {
+        Ok(())
+    } else {
+        Err(Error::Shape { context, expected: expected.to_string(), found: len.to_string() })
+    }
 }

@@ -65,7 +65,7 @@ pub fn mix(soi: &[C64], interference: &[C64], target_sinr_db: f64, phase: f64) -
     let g = C64::from_polar(kappa, phase);
     let y: Vec<C64> = soi.iter().zip(interference).map(|(s, b)| s + g * b).collect();
     let actual = power_to_db(soi_power / (kappa * kappa * interference_power));
-    if !actual.is_finite() || y.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+    if !actual.is_finite() || !infoflow_numerics::all_finite(infoflow_numerics::signal::as_interleaved(&y)) {
         return Err(Error::NonFinite { context: "mixture (the scaled interference overflows f64)" });
     }
     Ok((y, kappa, actual))
@@ -78,10 +78,10 @@ pub fn mix(soi: &[C64], interference: &[C64], target_sinr_db: f64, phase: f64) -
 /// samples or a window without power is an error.
 pub fn random_window<R: Rng + ?Sized>(frame: &[C64], len: usize, rng: &mut R) -> Result<Vec<C64>> {
     if len == 0 || frame.len() < len {
-        return Err(Error::Length {
+        return Err(Error::Shape {
             context: "recorded interference frame",
             expected: format!("at least {len} samples (and a window of at least one)"),
-            found: frame.len(),
+            found: frame.len().to_string(),
         });
     }
     check_finite("recorded interference frame", frame)?;

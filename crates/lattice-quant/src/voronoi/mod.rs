@@ -24,8 +24,7 @@ use crate::error::{Error, Result};
 use crate::lattice::Gosset;
 use crate::lattice::{Lattice, round};
 
-#[cfg(target_arch = "x86_64")]
-mod e8_avx512;
+mod first_fit;
 
 /// A Voronoi code of a lattice with nesting ratio `q` (self-similar pair
 /// `Λ ⊃ qΛ`): `log₂ q` bits per dimension.
@@ -187,7 +186,6 @@ impl<L: Lattice> VoronoiCode<L> {
     /// scale for each block; the work is batched so that lattices with a
     /// vectorised [`Lattice::closest_points`] (E₈) use it.
     pub fn encode_first_fit(&self, x: &[f64], betas: &[f64], dither: Option<&[f64]>, chosen: &mut [u8], c: &mut [u32]) {
-        const BATCH: usize = 256;
         let n = self.dim();
         let blocks = x.len() / n;
         assert!(
@@ -203,53 +201,20 @@ impl<L: Lattice> VoronoiCode<L> {
                 // SAFETY: AVX-512F is available (checked above); lengths are
                 // checked inside.
                 unsafe {
-                    e8_avx512::first_fit(xs, z, &inv, self.q, &self.offset[..8], cs, &mut c[k * 64..k * 64 + xs.len()])
+                    first_fit::avx512::first_fit(
+                        xs,
+                        z,
+                        &inv,
+                        self.q,
+                        &self.offset[..8],
+                        cs,
+                        &mut c[k * 64..k * 64 + xs.len()],
+                    )
                 };
             }
             return;
         }
-        let inv_q = 1.0 / self.q as f64;
-        let mut pending = Vec::with_capacity(BATCH);
-        let (mut scaled, mut t, mut z) = (vec![0.0; BATCH * n], vec![0.0; BATCH * n], vec![0.0; BATCH * n]);
-        for start in (0..blocks).step_by(BATCH) {
-            let end = (start + BATCH).min(blocks);
-            pending.clear();
-            pending.extend(start..end);
-            chosen[start..end].fill(u8::MAX);
-            for (k, &beta) in betas.iter().enumerate() {
-                if pending.is_empty() {
-                    break;
-                }
-                let p = pending.len();
-                let inv = 1.0 / beta;
-                for (j, &b) in pending.iter().enumerate() {
-                    let (src, dst) = (&x[b * n..(b + 1) * n], &mut scaled[j * n..(j + 1) * n]);
-                    match dither {
-                        Some(d) => dst.iter_mut().zip(src).zip(&d[b * n..]).for_each(|((o, &v), &e)| *o = v * inv + e),
-                        None => dst.iter_mut().zip(src).for_each(|(o, &v)| *o = v * inv),
-                    }
-                }
-                self.lattice.closest_points(&scaled[..p * n], &mut t[..p * n]);
-                for (os, ts) in scaled[..p * n].chunks_exact_mut(n).zip(t[..p * n].chunks_exact(n)) {
-                    for ((o, &v), &a) in os.iter_mut().zip(ts).zip(&self.offset[..n]) {
-                        *o = (v - a) * inv_q;
-                    }
-                }
-                self.lattice.closest_points(&scaled[..p * n], &mut z[..p * n]);
-                let mut kept = 0;
-                for j in 0..p {
-                    let b = pending[j];
-                    if z[j * n..(j + 1) * n].iter().all(|&v| v == 0.0) {
-                        chosen[b] = k as u8;
-                        self.index(&t[j * n..(j + 1) * n], &mut c[b * n..(b + 1) * n]);
-                    } else {
-                        pending[kept] = b;
-                        kept += 1;
-                    }
-                }
-                pending.truncate(kept);
-            }
-        }
+        first_fit::portable(self, x, betas, dither, chosen, c);
     }
 
     /// The reconstruction `β·(codeword(c) − dither)`.

@@ -36,7 +36,7 @@ pub fn read_frames(path: impl AsRef<Path>, name: &str) -> Result<Array<C64>> {
             ));
         }
     };
-    if data.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+    if !infoflow_numerics::all_finite(infoflow_numerics::signal::as_interleaved(&data)) {
         return Err(file_error(path, format!("dataset {name:?} holds non-finite samples")));
     }
     Ok(Array { shape: shape[..2].to_vec(), data })

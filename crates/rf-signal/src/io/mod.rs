@@ -245,7 +245,7 @@ fn check_shape(path: &Path, shape: &[usize], len: usize) -> Result<()> {
 pub fn write_complex64(path: impl AsRef<Path>, shape: &[usize], data: &[C64]) -> Result<()> {
     let path = path.as_ref();
     check_shape(path, shape, data.len())?;
-    if data.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+    if !infoflow_numerics::all_finite(infoflow_numerics::signal::as_interleaved(data)) {
         return Err(Error::NonFinite { context: "array to write" });
     }
     let limit = f64::from(f32::MAX);

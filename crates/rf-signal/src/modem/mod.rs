@@ -8,6 +8,7 @@
 //! demodulator's soft symbol estimates (matched filter at the symbol
 //! instants, or CP removal and FFT), from which hard bits and LLRs follow.
 
+mod matched_filter;
 mod ofdm;
 mod single_carrier;
 
