@@ -88,6 +88,7 @@ pub fn hdgm<R: Rng + ?Sized>(n: usize, d: usize, alternative: bool, rng: &mut R)
 /// The perturbed-uniform pair on `k` atoms: `p₀_i = (1 + ε s_i)/k`,
 /// `p₁_i = (1 − ε s_i)/k` with `s_i = ±1` alternating; `TV = ε`,
 /// `‖p₀ − p₁‖₂ = 2ε/√k`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct PerturbedUniform {
     /// `p₀`.

@@ -74,6 +74,7 @@ fn map_distances(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, f: impl Fn(f6
 }
 
 /// The Gaussian kernel with bandwidth `ℓ`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Gaussian {
     bandwidth: f64,
@@ -114,6 +115,7 @@ impl Kernel for Gaussian {
 }
 
 /// The Laplace kernel `exp(−‖x − y‖/ℓ)`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Laplace {
     bandwidth: f64,
@@ -142,6 +144,7 @@ impl Kernel for Laplace {
 }
 
 /// The inverse multiquadric `(c² + ‖x − y‖²)^{−1/2}`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InverseMultiquadric {
     c: f64,
@@ -176,6 +179,7 @@ fn inner(x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
 }
 
 /// The linear kernel `⟨x, y⟩`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Linear;
 
@@ -189,6 +193,7 @@ impl Kernel for Linear {
 }
 
 /// The polynomial kernel `(⟨x, y⟩ + c)^p`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Polynomial {
     degree: u32,
@@ -251,6 +256,7 @@ pub fn median_bandwidth(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<f64> {
 }
 
 /// The identity feature map.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Identity;
 

@@ -85,6 +85,7 @@ pub fn gamma(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, delta:
 }
 
 /// A decision of the likelihood-free test.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decision {
     /// `T`.
@@ -211,6 +212,7 @@ pub fn discrete_statistic(cx: &[u32], cy: &[u32], cz: &[u32]) -> Result<f64> {
 }
 
 /// An error count over repeated tests, with its Wilson interval.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ErrorRate {
     /// Wrong decisions.

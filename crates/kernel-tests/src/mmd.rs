@@ -26,6 +26,7 @@ use multiversion::multiversion;
 pub const BLOCK: usize = 512;
 
 /// An MMD² estimate with the variance of the estimator.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
     /// The estimate of `MMD²`.

@@ -17,6 +17,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 /// The outcome of a test at level `α`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TestResult {
     /// The observed statistic.

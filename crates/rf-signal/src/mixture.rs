@@ -149,6 +149,13 @@ impl MixtureType {
     }
 }
 
+impl core::fmt::Display for MixtureType {
+    /// The [`MixtureType::name`].
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
 /// A dataset split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Split {

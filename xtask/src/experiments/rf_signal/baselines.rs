@@ -34,8 +34,8 @@ pub struct Baselines;
 /// One mixture type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Params {
-    /// Mixture type, e.g. `"QPSK_SC-like"`.
-    pub mixture: String,
+    /// The mixture type (its name, e.g. `"QPSK_SC-like"`, is the point's key).
+    pub mixture: MixtureType,
     /// Test SINR levels, dB.
     pub sinrs: Vec<f64>,
     /// Test frames per level.
@@ -50,7 +50,7 @@ pub struct Params {
 
 impl Point for Params {
     fn key(&self) -> String {
-        self.mixture.clone()
+        self.mixture.name()
     }
 }
 
@@ -85,13 +85,6 @@ pub struct Measured {
 
 const METHODS: [&str; 3] = ["MF", "LMMSE", "cyclic LMMSE"];
 
-fn kind(name: &str) -> Result<MixtureType> {
-    MixtureType::challenge_stand_ins()
-        .into_iter()
-        .find(|k| k.name() == name)
-        .ok_or_else(|| anyhow!("unknown mixture type {name}"))
-}
-
 impl Experiment for Baselines {
     type Point = Params;
     type Record = Measured;
@@ -113,12 +106,12 @@ impl Experiment for Baselines {
         };
         MixtureType::challenge_stand_ins()
             .into_iter()
-            .map(|k| Params { mixture: k.name(), sinrs: sinrs.clone(), frames, train, block, half: 64 })
+            .map(|mixture| Params { mixture, sinrs: sinrs.clone(), frames, train, block, half: 64 })
             .collect()
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let kind = kind(&p.mixture)?;
+        let kind = p.mixture.clone();
         let data = Dataset::new(kind.clone(), streams.stream(0).random::<u64>());
         let modem: Arc<dyn Modem> = Arc::from(kind.soi.modem());
         let train = (0..p.train as u64).map(|i| data.train(i)).collect::<Result<Vec<Mixture>, _>>()?;
@@ -159,7 +152,7 @@ impl Experiment for Baselines {
         let (mut mse_panels, mut ber_panels) = (Vec::new(), Vec::new());
         let mut order: Vec<&(Params, Measured)> = records.iter().collect();
         let names: Vec<String> = MixtureType::challenge_stand_ins().iter().map(|k| k.name()).collect();
-        order.sort_by_key(|(p, _)| names.iter().position(|n| *n == p.mixture));
+        order.sort_by_key(|(p, _)| names.iter().position(|n| *n == p.mixture.name()));
         for (p, m) in order {
             let (mut mse_series, mut ber_series) = (Vec::new(), Vec::new());
             let mut mean_db = Vec::new();
@@ -173,7 +166,7 @@ impl Experiment for Baselines {
                 totals[mi].0 += score.mse;
                 totals[mi].1 += score.ber;
                 scores.push(vec![
-                    Cell::from(p.mixture.as_str()),
+                    Cell::from(p.mixture.name()),
                     Cell::from(method.method.as_str()),
                     Cell::from(score.mse),
                     Cell::from(score.ber),
@@ -183,7 +176,7 @@ impl Experiment for Baselines {
                     let ci = l.ber.interval(0.99)?;
                     intervals.push(ci);
                     table.push(vec![
-                        Cell::from(p.mixture.as_str()),
+                        Cell::from(p.mixture.name()),
                         Cell::from(method.method.as_str()),
                         Cell::from(l.sinr_db),
                         Cell::from(power_to_db(l.mse)),
@@ -200,7 +193,7 @@ impl Experiment for Baselines {
                     .count();
                 claims.push(
                     Claim::at_most(
-                        &format!("ber-monotone-{}-{}", p.mixture.to_lowercase(), method.method.to_lowercase().replace(' ', "-")),
+                        &format!("ber-monotone-{}-{}", p.mixture.name().to_lowercase(), method.method.to_lowercase().replace(' ', "-")),
                         &format!("{} on {}: BER does not rise with SINR beyond its 99% intervals", method.method, p.mixture),
                         0.0,
                         violations as f64,
@@ -229,19 +222,19 @@ impl Experiment for Baselines {
             let worst = lmmse.iter().zip(&mf).map(|(l, f)| l - f).fold(f64::NEG_INFINITY, f64::max);
             claims.push(
                 Claim::at_most(
-                    &format!("lmmse-below-mf-{}", p.mixture.to_lowercase()),
+                    &format!("lmmse-below-mf-{}", p.mixture.name().to_lowercase()),
                     &format!("{}: the block LMMSE's MSE is at or below the matched filter's at every SINR", p.mixture),
                     0.0,
                     worst,
                 )
                 .with_note("largest MSE difference LMMSE − MF over the grid, dB"),
             );
-            let k = kind(&p.mixture)?;
+            let k = &p.mixture;
             if k.interference.is_cyclostationary() {
                 let gain = lmmse.iter().zip(&cyclic).map(|(l, c)| l - c).sum::<f64>() / lmmse.len() as f64;
                 claims.push(
                     Claim::at_least(
-                        &format!("cyclic-beats-lmmse-{}", p.mixture.to_lowercase()),
+                        &format!("cyclic-beats-lmmse-{}", p.mixture.name().to_lowercase()),
                         &format!(
                             "{}: the cyclostationary LMMSE lowers the MSE of the block LMMSE (mean over the SINR grid)",
                             p.mixture
@@ -258,14 +251,14 @@ impl Experiment for Baselines {
                 );
             }
             mse_panels.push(Panel::Xy(XyPanel {
-                title: p.mixture.clone(),
+                title: p.mixture.name(),
                 x: Axis::linear("SINR (dB)"),
                 y: Axis::linear("MSE (dB)"),
                 series: mse_series,
                 legend: Legend::UpperRight,
             }));
             ber_panels.push(Panel::Xy(XyPanel {
-                title: p.mixture.clone(),
+                title: p.mixture.name(),
                 x: Axis::linear("SINR (dB)"),
                 y: Axis::log("BER"),
                 series: ber_series,
