@@ -17,7 +17,10 @@
 //! near 1.7 dB with Huffman-coded scale indices; the entropy-coded E8
 //! lattice of [`entropy`] (variable rate) comes within 0.9–1.1 dB, every
 //! side bit counted (the `lattice-quant.gap` experiment); int4 absmax sits
-//! 6.2 dB above it.
+//! 6.2 dB above it. The column side information (mean and norm, 64 bits)
+//! weighs on short columns: [`matrix::SideInfo::Bf16`] stores it in 32 bits,
+//! saving 0.125 bits per entry at `n = 256` for a relative distortion
+//! change below 10⁻⁵.
 //!
 //! ```
 //! use faer::Mat;
@@ -53,6 +56,7 @@
 //! | [`matrix`] | the matrix quantizer: `k` scales, MMSE scaling, time-sharing, exact rates, rotated-domain products |
 //! | [`entropy`] | the entropy-coded E8 lattice: closest points range-coded (rANS) under a Gaussian model, variable rate, nothing overloads |
 //! | [`lut`] | the two-layer D4 code and its code-domain GEMV and inner products by lookup tables |
+//! | [`scales`] | the tuned scale sets, scale usage and its cost, Huffman-coded scale indices, scale tuning |
 //! | [`storage`] | the versioned bit-packed byte format with checked reading |
 //! | [`bounds`] | `φ(R)`, `Γ(R)`, `R*`, the Gaussian `D(R)` |
 //! | [`scalar`] | baselines: absmax int-b per group (rotated or not), Lloyd-Max for the Gaussian |
@@ -88,6 +92,7 @@ pub mod matrix;
 pub mod preprocess;
 pub mod product;
 pub mod scalar;
+pub mod scales;
 pub mod storage;
 pub mod voronoi;
 pub mod vq;

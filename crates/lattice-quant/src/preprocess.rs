@@ -171,6 +171,58 @@ impl SharedRotation {
     }
 }
 
+/// The precision of the per-column side information (mean, norm and, with
+/// per-column MMSE, the factor `α`).
+///
+/// `Bf16` halves its cost (32 bits per column instead of 64, 48 instead of
+/// 96 with MMSE): at `n = 256` rows that is 0.125 bits per entry saved.
+/// Brain floating point (8 exponent bits, 8 significant bits) keeps the
+/// full `f32` range, so any column that fits `F32` fits `Bf16`; IEEE half
+/// precision would overflow at norms above 65504. The relative rounding
+/// error of the norm, at most 2⁻⁹, scales the whole reconstructed column:
+/// it adds about `2⁻¹⁸/3 ≈ 1.3·10⁻⁶` to the relative product distortion,
+/// 35 dB below the quantization error at 4 bits per entry.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SideInfo {
+    /// IEEE single precision, 32 bits per value.
+    #[default]
+    F32,
+    /// bfloat16 (the top 16 bits of an `f32`, rounded to nearest even), 16
+    /// bits per value.
+    Bf16,
+}
+
+impl SideInfo {
+    /// Bits per stored value.
+    pub fn bits(self) -> u32 {
+        match self {
+            SideInfo::F32 => 32,
+            SideInfo::Bf16 => 16,
+        }
+    }
+
+    /// `x` rounded to this precision (round to nearest, ties to even); a
+    /// finite `x` can round to infinity at the top of the `f32` range.
+    pub fn round(self, x: f32) -> f32 {
+        match self {
+            SideInfo::F32 => x,
+            SideInfo::Bf16 => {
+                if x.is_nan() {
+                    return x;
+                }
+                let b = x.to_bits();
+                f32::from_bits(b.wrapping_add(0x7fff + ((b >> 16) & 1)) & 0xffff_0000)
+            }
+        }
+    }
+
+    /// Whether `x` is stored exactly at this precision.
+    pub fn holds(self, x: f32) -> bool {
+        self.round(x).to_bits() == x.to_bits()
+    }
+}
+
 /// The stored statistics of one column: its mean and the norm of the
 /// centred column, as 32-bit floats.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -186,14 +238,19 @@ impl ColumnStats {
     /// stored statistics. Non-finite entries, a zero norm and a norm beyond
     /// the 32-bit range are errors.
     pub fn centre(column: usize, a: &[f64], centred: &mut [f64]) -> Result<Self> {
+        Self::centre_as(SideInfo::F32, column, a, centred)
+    }
+
+    /// [`Self::centre`] with the statistics stored at `precision`.
+    pub fn centre_as(precision: SideInfo, column: usize, a: &[f64], centred: &mut [f64]) -> Result<Self> {
         if !infoflow_numerics::all_finite(a) {
             return Err(Error::NonFinite { context: "matrix to encode" });
         }
-        let mean = (a.iter().sum::<f64>() / a.len() as f64) as f32;
+        let mean = precision.round((a.iter().sum::<f64>() / a.len() as f64) as f32);
         for (c, v) in centred.iter_mut().zip(a) {
             *c = v - mean as f64;
         }
-        let norm = centred.iter().map(|v| v * v).sum::<f64>().sqrt() as f32;
+        let norm = precision.round(centred.iter().map(|v| v * v).sum::<f64>().sqrt() as f32);
         if norm == 0.0 {
             return Err(Error::ZeroColumn { column });
         }
@@ -201,7 +258,7 @@ impl ColumnStats {
             return Err(Error::invalid(
                 "column",
                 column,
-                "the column's mean or norm overflows the 32-bit side information",
+                "the column's mean or norm overflows the side information's range",
             ));
         }
         Ok(Self { mean, norm })

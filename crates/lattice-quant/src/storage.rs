@@ -7,7 +7,7 @@
 //! | 0 | 4 | magic `b"IFLQ"` |
 //! | 4 | 2 | format version, currently 1 |
 //! | 6 | 1 | rotation tag ([`Rotation::tag`]) |
-//! | 7 | 1 | flags: bit 0 dither, bit 1 per-column MMSE factors, bit 2 unbiased time-sharing, bit 3 Gaussian MMSE factor |
+//! | 7 | 1 | flags: bit 0 dither, bit 1 per-column MMSE factors, bit 2 unbiased time-sharing, bit 3 Gaussian MMSE factor, bit 4 bfloat16 side information |
 //! | 8 | 4 | nesting ratio `q` |
 //! | 12 | 1 | bits per block code |
 //! | 13 | 1 | `k − 1` (number of scales minus one) |
@@ -21,7 +21,7 @@
 //! | 56 | 8 | dither salt |
 //! | 64 | ℓ | lattice name (ASCII, e.g. `E8`) |
 //! | 64 + ℓ | 8k | the scales `β₀` (f64) |
-//! | … | 8 or 12 per column | mean and norm (f32), then the MMSE factor (f32) when flagged |
+//! | … | 8 or 12 per column (4 or 6 with bit 4) | mean and norm (f32, or the top 16 bits of the f32 with bit 4), then the MMSE factor when flagged |
 //! | … | ⌈m · blocks · bits / 8⌉ | block codes, column after column, each `bits` wide, least significant bit first |
 //! | end − 8 | 8 | xxh3-64 of every preceding byte |
 //!
@@ -37,7 +37,7 @@
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
 use crate::matrix::{EncodedColumn, EncodedMatrix, MatrixQuantizer, Mmse, QuantizerConfig};
-use crate::preprocess::Rotation;
+use crate::preprocess::{Rotation, SideInfo};
 use infoflow_numerics::rng::stable_hash;
 
 /// The magic bytes that open an encoded matrix.
@@ -132,7 +132,7 @@ impl Header {
         }
         let rotation = Rotation::from_tag(r.u8()?).ok_or_else(|| corrupted("unknown rotation tag"))?;
         let flags = r.u8()?;
-        if flags & !0b1111 != 0 || flags & 0b1010 == 0b1010 {
+        if flags & !0b1_1111 != 0 || flags & 0b1010 == 0b1010 {
             return Err(corrupted(format!("unknown flags {flags:#04x}")));
         }
         let q = r.u32()?;
@@ -162,6 +162,7 @@ impl Header {
             },
             fraction,
             unbiased: flags & 4 != 0,
+            side: if flags & 16 != 0 { SideInfo::Bf16 } else { SideInfo::F32 },
         };
         let header = Header { lattice, config, rows, columns, blocks, block_bits, dither_salt };
         let expected = header.encoded_len(r.pos)?;
@@ -176,7 +177,8 @@ impl Header {
     }
 
     fn side_bytes(&self) -> usize {
-        if self.config.mmse == Mmse::PerColumn { 12 } else { 8 }
+        let values = if self.config.mmse == Mmse::PerColumn { 3 } else { 2 };
+        values * self.config.side.bits() as usize / 8
     }
 
     /// The exact buffer length implied by the header (`start`: where the
@@ -225,7 +227,14 @@ impl<L: Lattice> MatrixQuantizer<L> {
         out.push(c.rotation.tag());
         let per_column = c.mmse == Mmse::PerColumn;
         let gaussian = c.mmse == Mmse::Gaussian;
-        out.push(c.dither as u8 | (per_column as u8) << 1 | (c.unbiased as u8) << 2 | (gaussian as u8) << 3);
+        let bf16 = c.side == SideInfo::Bf16;
+        out.push(
+            c.dither as u8
+                | (per_column as u8) << 1
+                | (c.unbiased as u8) << 2
+                | (gaussian as u8) << 3
+                | (bf16 as u8) << 4,
+        );
         out.extend_from_slice(&c.q.to_le_bytes());
         out.push(h.block_bits as u8);
         out.push((c.scales.len() - 1) as u8);
@@ -242,10 +251,14 @@ impl<L: Lattice> MatrixQuantizer<L> {
             out.extend_from_slice(&s.to_le_bytes());
         }
         for col in &e.columns {
-            out.extend_from_slice(&col.mean.to_le_bytes());
-            out.extend_from_slice(&col.norm.to_le_bytes());
-            if per_column {
-                out.extend_from_slice(&col.alpha.to_le_bytes());
+            let values = [col.mean, col.norm, col.alpha];
+            for v in &values[..if per_column { 3 } else { 2 }] {
+                if bf16 {
+                    // check_storable made sure the low 16 bits are zero.
+                    out.extend_from_slice(&((v.to_bits() >> 16) as u16).to_le_bytes());
+                } else {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
             }
         }
         let mut bits = BitWriter { out, acc: 0, filled: 0 };
@@ -286,8 +299,12 @@ impl<L: Lattice> MatrixQuantizer<L> {
         let mut r = Reader { bytes, pos: start };
         let mut columns = Vec::with_capacity(h.columns);
         for _ in 0..h.columns {
-            let (mean, norm) = (r.f32()?, r.f32()?);
-            let alpha = if h.config.mmse == Mmse::PerColumn { r.f32()? } else { 1.0 };
+            let mut value = || match h.config.side {
+                SideInfo::F32 => r.f32(),
+                SideInfo::Bf16 => Ok(f32::from_bits((r.u16()? as u32) << 16)),
+            };
+            let (mean, norm) = (value()?, value()?);
+            let alpha = if h.config.mmse == Mmse::PerColumn { value()? } else { 1.0 };
             if !(mean.is_finite() && norm.is_finite() && alpha.is_finite() && norm >= 0.0) {
                 return Err(corrupted("column side information must be finite with a non-negative norm"));
             }
@@ -306,14 +323,17 @@ impl<L: Lattice> MatrixQuantizer<L> {
     }
 }
 
-struct BitWriter {
+/// Bits packed least significant first into bytes.
+#[derive(Default)]
+pub(crate) struct BitWriter {
     out: Vec<u8>,
     acc: u128,
     filled: u32,
 }
 
 impl BitWriter {
-    fn write(&mut self, value: u128, bits: u32) {
+    /// Appends the low `bits` bits of `value`.
+    pub(crate) fn write(&mut self, value: u128, bits: u32) {
         let (mut value, mut bits) = (value, bits);
         while bits > 0 {
             let take = bits.min(64);
@@ -329,7 +349,8 @@ impl BitWriter {
             bits -= take;
         }
     }
-    fn finish(mut self) -> Vec<u8> {
+    /// The bytes, the last one zero-padded.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         if self.filled > 0 {
             self.out.push(self.acc as u8);
         }
@@ -337,13 +358,20 @@ impl BitWriter {
     }
 }
 
-struct BitReader<'a> {
+/// Reads what [`BitWriter`] wrote.
+pub(crate) struct BitReader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
-impl BitReader<'_> {
-    fn read(&mut self, bits: u32) -> Result<u128> {
+impl<'a> BitReader<'a> {
+    /// A reader at the first bit of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0 }
+    }
+
+    /// The next `bits` bits as an integer (least significant first).
+    pub(crate) fn read(&mut self, bits: u32) -> Result<u128> {
         let mut value = 0u128;
         for b in 0..bits as usize {
             let at = self.pos + b;
@@ -369,6 +397,28 @@ mod tests {
         let a = gaussian_matrix(100, 3, &mut Streams::for_point(4, "storage", "a").stream(0));
         let e = q.encode(a.as_ref()).unwrap();
         (q, e)
+    }
+
+    #[test]
+    fn bf16_side_information_is_stored_in_two_bytes() {
+        let config = QuantizerConfig { mmse: Mmse::PerColumn, side: SideInfo::Bf16, ..QuantizerConfig::e8(14) };
+        let q = MatrixQuantizer::new(Gosset, config, 100).unwrap();
+        let a = gaussian_matrix(100, 3, &mut Streams::for_point(4, "storage", "bf").stream(0));
+        let mut e = q.encode(a.as_ref()).unwrap();
+        let bytes = q.write(&e).unwrap();
+        assert_eq!(bytes.len(), 64 + 2 + 32 + 3 * 6 + (3 * 16 * 33usize).div_ceil(8) + 8);
+        assert_eq!(q.read(&bytes).unwrap(), e);
+        assert_eq!(Header::parse(&bytes).unwrap().config.side, SideInfo::Bf16);
+        // The F32 quantizer does not read it, and a norm that bfloat16
+        // cannot hold is refused, not truncated.
+        assert!(
+            MatrixQuantizer::new(Gosset, QuantizerConfig { mmse: Mmse::PerColumn, ..QuantizerConfig::e8(14) }, 100)
+                .unwrap()
+                .read(&bytes)
+                .is_err()
+        );
+        e.columns[1].norm = 1.0 + f32::EPSILON;
+        assert!(matches!(q.write(&e), Err(Error::Corrupted(_))));
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! Bad input for the public API of `infoflow-lattice-quant` (a table of
-//! probes that must be errors) and no-panic fuzzing of its two decoders: the
-//! storage format and the entropy-coded streams.
+//! probes that must be errors) and no-panic fuzzing of its decoders: the
+//! storage format (f32 and bfloat16 side information), the entropy-coded
+//! streams and the scale-index prefix code.
 
 use faer::Mat;
 use infoflow_lattice_quant::bounds;
 use infoflow_lattice_quant::entropy::EntropyCodedE8;
 use infoflow_lattice_quant::lattice::{Checkerboard, Gosset};
 use infoflow_lattice_quant::lut::{LutConfig, LutQuantizer};
-use infoflow_lattice_quant::matrix::{MatrixQuantizer, QuantizerConfig};
+use infoflow_lattice_quant::matrix::{MatrixQuantizer, QuantizerConfig, SideInfo};
 use infoflow_lattice_quant::preprocess::{Rotation, SharedRotation};
 use infoflow_lattice_quant::product::{ProductQuantizer, distortion};
 use infoflow_lattice_quant::scalar::{Absmax, LloydMax, LloydMaxScheme};
+use infoflow_lattice_quant::scales::{self, BlockStats, Objective, ScaleCode, Selection};
 use infoflow_lattice_quant::storage::Header;
 use infoflow_lattice_quant::voronoi::VoronoiCode;
 use infoflow_lattice_quant::vq::GaussianCodebook;
@@ -38,6 +40,8 @@ fn every_bad_input_is_an_error() {
     let coded = entropy.encode(a.as_ref()).unwrap();
     let lut = LutQuantizer::new(LutConfig::default(), 64).unwrap();
     let nan_matrix = Mat::from_fn(64, 2, |i, _| if i == 3 { NAN } else { 1.0 });
+    let e8 = VoronoiCode::new(Gosset, 16).unwrap();
+    let objective = Objective { selection: Selection::FirstFit, huffman: true, side_bits: 0.0 };
     let with_side = |f: &dyn Fn(&mut infoflow_lattice_quant::matrix::EncodedColumn)| {
         let mut e = ea.clone();
         f(&mut e.columns[1]);
@@ -141,6 +145,39 @@ fn every_bad_input_is_an_error() {
         rejects("gamma NaN", || bounds::gamma(NAN)),
         rejects("gamma negative", || bounds::gamma(-1.0)),
         rejects("phi NaN", || bounds::phi(NAN)),
+        // Scale sets, scale statistics and scale-index codes.
+        rejects("tuned scales q = 5", || scales::tuned(5)),
+        rejects("e8_tuned q = 7", || QuantizerConfig::e8_tuned(7)),
+        rejects("block stats ragged", || BlockStats::measure(&e8, &[3.0, 10.0], &[0.5; 12], Selection::FirstFit)),
+        rejects("block stats empty", || BlockStats::measure(&e8, &[3.0, 10.0], &[], Selection::Best)),
+        rejects("block stats NaN", || {
+            let mut x = vec![0.5; 16];
+            x[3] = NAN;
+            BlockStats::measure(&e8, &[3.0, 10.0], &x, Selection::FirstFit)
+        }),
+        rejects("block stats decreasing scales", || {
+            BlockStats::measure(&e8, &[10.0, 3.0], &[0.5; 8], Selection::FirstFit)
+        }),
+        rejects("block stats overload", || BlockStats::measure(&e8, &[0.01], &[3.0; 8], Selection::Best)),
+        rejects("scale code k = 0", || ScaleCode::fixed(0)),
+        rejects("scale code k = 6 fixed", || ScaleCode::fixed(6)),
+        rejects("scale code no counts", || ScaleCode::huffman(&[])),
+        rejects("scale code incomplete lengths", || ScaleCode::from_lengths(vec![1, 2])),
+        rejects("scale code length 40", || ScaleCode::from_lengths(vec![1, 40])),
+        rejects("scale code mean bits shape", || ScaleCode::fixed(4).unwrap().mean_bits(&[1, 2])),
+        rejects("scale code mean bits zero", || ScaleCode::fixed(4).unwrap().mean_bits(&[0; 4])),
+        rejects("scale code encode index", || ScaleCode::fixed(4).unwrap().encode(&[4])),
+        rejects("scale code decode truncated", || ScaleCode::fixed(4).unwrap().decode(&[0xff], 5)),
+        rejects("scale code decode huge count", || ScaleCode::fixed(4).unwrap().decode(&[0xff], usize::MAX)),
+        rejects("tune empty start", || scales::tune(&e8, &[], &[0.5; 8], &objective)),
+        rejects("bf16 write of an f32 norm", || {
+            let bf =
+                MatrixQuantizer::new(Gosset, QuantizerConfig { side: SideInfo::Bf16, ..QuantizerConfig::e8(16) }, 64)
+                    .unwrap();
+            let mut e = bf.encode(a.as_ref()).unwrap();
+            e.columns[0].norm = 1.0 + f32::EPSILON;
+            bf.write(&e)
+        }),
     ];
     let defects: Vec<String> = probes.into_iter().flatten().collect();
     assert!(defects.is_empty(), "{} defect(s):\n{}", defects.len(), defects.join("\n"));
@@ -173,6 +210,7 @@ fn fuzz_decoders(cases: u64) {
             17,
         )
         .unwrap(),
+        MatrixQuantizer::new(Gosset, QuantizerConfig { side: SideInfo::Bf16, ..QuantizerConfig::e8(11) }, 24).unwrap(),
     ];
     let valid: Vec<Vec<u8>> = quantizers
         .iter()
@@ -181,8 +219,9 @@ fn fuzz_decoders(cases: u64) {
         .collect();
     let entropy = EntropyCodedE8::for_rate(3.0, 24, Rotation::Hadamard, 0).unwrap();
     let coded = entropy.encode(gaussian(24, 2, "e").as_ref()).unwrap();
+    let huffman = ScaleCode::huffman(&[900, 300, 60, 30, 9, 1]).unwrap();
     for case in 0..cases {
-        let k = (case % 2) as usize;
+        let k = (case % 3) as usize;
         let bytes = if case % 7 == 6 {
             fuzz::random_bytes((case % 200) as usize, &mut rng)
         } else {
@@ -201,6 +240,8 @@ fn fuzz_decoders(cases: u64) {
                 &mut Streams::for_point(case, "lattice-quant.fuzz", "rans").stream(0),
             );
             let _ = entropy.decode(&e);
+            // The scale-index prefix code on the same bytes.
+            let _ = huffman.decode(&bytes, (case % 97) as usize);
         });
         assert!(outcome.is_ok(), "case {case} panicked");
     }

@@ -141,6 +141,16 @@ pub struct Claim {
     /// or missed, and a missed target does not fail the experiment.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub target: bool,
+    /// How the tolerance or bound was derived, in a few words ("3.29
+    /// s.e.", "Wilson 99 %", "closed form", "published value ± spread").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// A documented discrepancy: the claim keeps the paper's value and the
+    /// measurement, does not hold here, and says why (set only on a claim
+    /// that fails). It never reads PASS; it is counted on the report's top
+    /// line, and it does not fail the experiment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discrepancy: Option<String>,
 }
 
 impl Claim {
@@ -173,6 +183,8 @@ impl Claim {
             pass: finite && reference_finite && verdict,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
             target: false,
+            basis: None,
+            discrepancy: None,
         }
     }
 
@@ -245,9 +257,26 @@ impl Claim {
         self
     }
 
-    /// Whether the claim lets the experiment pass: it passed, or it is a target.
+    /// Whether the claim lets the experiment pass: it passed, it is a
+    /// target, or it is a documented discrepancy.
     pub fn acceptable(&self) -> bool {
-        self.pass || self.target
+        self.pass || self.target || self.discrepancy.is_some()
+    }
+
+    /// States how the tolerance or bound was derived (shown in the report).
+    pub fn with_basis(mut self, basis: impl Into<String>) -> Self {
+        self.basis = Some(basis.into());
+        self
+    }
+
+    /// Marks a claim that does not hold here as a documented discrepancy
+    /// with its explanation (what was checked, the suspected cause). A claim
+    /// that passes is returned unchanged: a discrepancy is never a pass.
+    pub fn as_discrepancy(mut self, explanation: impl Into<String>) -> Self {
+        if !self.pass && !self.target {
+            self.discrepancy = Some(explanation.into());
+        }
+        self
     }
 
     /// Attaches a note (kept after any note about a non-finite measurement).
@@ -279,6 +308,10 @@ mod tests {
         let missed = Claim::at_most("t", "s", 1.5, 2.0).as_target();
         assert!(!missed.pass && missed.target && missed.acceptable());
         assert!(!Claim::at_most("t", "s", 1.5, 2.0).acceptable());
+        let off = Claim::at_most("d", "s", 1.5, 2.0).as_discrepancy("the paper's constant");
+        assert!(!off.pass && off.acceptable() && off.discrepancy.is_some());
+        assert_eq!(Claim::at_most("d", "s", 2.5, 2.0).as_discrepancy("x").discrepancy, None);
+        assert_eq!(Claim::at_most("b", "s", 2.5, 2.0).with_basis("closed form").basis.as_deref(), Some("closed form"));
     }
 
     #[test]

@@ -247,16 +247,15 @@ fn print_outcomes(outcomes: &[Outcome], shard: Shard) -> bool {
         match &o.summary {
             Some(s) => {
                 let v = if s.passed { "PASS" } else { "FAIL" };
-                let totals = report::Totals {
-                    claims: s.claims.iter().filter(|c| !c.target).count(),
-                    failed: s.claims.iter().filter(|c| !c.acceptable()).count(),
-                    targets: s.claims.iter().filter(|c| c.target).count(),
-                    missed: s.claims.iter().filter(|c| c.target && !c.pass).count(),
-                    ..Default::default()
-                };
+                let mut totals = report::Totals::default();
+                totals.add_claims(&s.claims);
                 eprintln!("{v} {}: {} ({detail})", o.id, totals.claims_line());
                 for c in s.claims.iter().filter(|c| !c.pass) {
-                    let what = if c.target { "missed target" } else { "failed claim" };
+                    let what = match (c.target, &c.discrepancy) {
+                        (true, _) => "missed target",
+                        (false, Some(_)) => "documented discrepancy",
+                        (false, None) => "failed claim",
+                    };
                     eprintln!(
                         "  {what} {}: {} (measured {:?}, expected {:?})",
                         c.name, c.statement, c.measured, c.expected

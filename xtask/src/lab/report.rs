@@ -40,12 +40,33 @@ pub struct Totals {
     pub targets: usize,
     /// Targets missed.
     pub missed: usize,
+    /// Claims that do not hold and are documented discrepancies (counted in
+    /// `claims`, not in `failed`).
+    pub discrepancies: usize,
 }
 
 impl Totals {
-    /// `"49/49 claims pass, 0/1 targets met"` (the targets part only when there are some).
+    /// Adds one experiment's claims.
+    pub fn add_claims(&mut self, claims: &[Claim]) {
+        self.claims += claims.iter().filter(|c| !c.target).count();
+        self.failed += claims.iter().filter(|c| !c.acceptable()).count();
+        self.discrepancies += claims.iter().filter(|c| !c.target && !c.pass && c.discrepancy.is_some()).count();
+        self.targets += claims.iter().filter(|c| c.target).count();
+        self.missed += claims.iter().filter(|c| c.target && !c.pass).count();
+    }
+
+    /// `"47/49 claims pass, 2 documented discrepancies, 0/1 targets met"`
+    /// (the discrepancy and target parts only when there are some).
     pub fn claims_line(&self) -> String {
-        let mut line = format!("{}/{} claims pass", self.claims - self.failed, self.claims);
+        let passed = self.claims - self.failed - self.discrepancies;
+        let mut line = format!("{passed}/{} claims pass", self.claims);
+        if self.discrepancies > 0 {
+            line.push_str(&format!(
+                ", {} documented discrepanc{}",
+                self.discrepancies,
+                if self.discrepancies == 1 { "y" } else { "ies" }
+            ));
+        }
         if self.targets > 0 {
             line.push_str(&format!(", {}/{} targets met", self.targets - self.missed, self.targets));
         }
@@ -105,10 +126,7 @@ pub fn write(registry: &[Box<dyn DynExperiment>], out: &Path) -> Result<Totals> 
         match e {
             Entry::Done(s) => {
                 totals.experiments += 1;
-                totals.claims += s.claims.iter().filter(|c| !c.target).count();
-                totals.failed += s.claims.iter().filter(|c| !c.acceptable()).count();
-                totals.targets += s.claims.iter().filter(|c| c.target).count();
-                totals.missed += s.claims.iter().filter(|c| c.target && !c.pass).count();
+                totals.add_claims(&s.claims);
             }
             Entry::Incomplete { .. } => totals.incomplete += 1,
         }
@@ -171,6 +189,7 @@ fn claim_verdict(c: &Claim) -> &'static str {
     match (c.target, c.pass) {
         (true, true) => "MET",
         (true, false) => "MISSED",
+        (false, false) if c.discrepancy.is_some() => "DISCREPANCY",
         (false, pass) => verdict(pass),
     }
 }
@@ -233,12 +252,15 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                         let _ = writeln!(md, "*{}*\n", c.replace('*', "\\*"));
                     }
                 }
-                md.push_str("| claim | statement | check | expected | measured | tolerance | result |\n|---|---|---|---|---|---|---|\n");
+                md.push_str("| claim | statement | check | expected | measured | tolerance | basis | result |\n|---|---|---|---|---|---|---|---|\n");
                 for c in &s.claims {
-                    let note = c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                    let mut note = c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                    if let Some(d) = &c.discrepancy {
+                        note.push_str(&format!(" **Discrepancy:** {d}"));
+                    }
                     let _ = writeln!(
                         md,
-                        "| {} | {}{} | {} | {} | {} | {} | {} |",
+                        "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
                         c.name,
                         c.statement.replace('|', "\\|"),
                         note.replace('|', "\\|"),
@@ -246,6 +268,7 @@ fn markdown(entries: &[Entry], totals: &Totals) -> String {
                         fmt_expected(c),
                         fmt_measured(c),
                         c.tolerance.map(fmt_value).unwrap_or_default(),
+                        c.basis.as_deref().unwrap_or("").replace('|', "\\|"),
                         claim_verdict(c)
                     );
                 }
@@ -290,7 +313,7 @@ fn inline_svg(path: &Path) -> Option<String> {
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1120px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}.MET{color:#0a7d32}.MISSED{color:#8a6d00;font-weight:600}\
+th{background:#f3f3f3}.PASS{color:#0a7d32;font-weight:600}.FAIL{color:#b00020;font-weight:700}.INCOMPLETE{color:#8a6d00;font-weight:600}.MET{color:#0a7d32}.MISSED{color:#8a6d00;font-weight:600}.DISCREPANCY{color:#9a4d00;font-weight:700}\
 figure{margin:1.5em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{max-width:760px;margin-top:0.4em;font-size:0.95em}section{border-top:1px solid #ddd;margin-top:2em}\
 code{background:#f3f3f3;padding:0 3px}.meta{color:#555}";
 
@@ -364,13 +387,16 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                         }
                     }
                 }
-                h.push_str("<table><tr><th>claim</th><th>statement</th><th>check</th><th>expected</th><th>measured</th><th>tolerance</th><th>result</th></tr>");
+                h.push_str("<table><tr><th>claim</th><th>statement</th><th>check</th><th>expected</th><th>measured</th><th>tolerance</th><th>basis</th><th>result</th></tr>");
                 for c in &s.claims {
-                    let note =
+                    let mut note =
                         c.note.as_deref().map(|n| format!("<br><small>{}</small>", escape(n))).unwrap_or_default();
+                    if let Some(d) = &c.discrepancy {
+                        note.push_str(&format!("<br><small><b>Discrepancy:</b> {}</small>", escape(d)));
+                    }
                     let _ = write!(
                         h,
-                        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{v}\">{v}</td></tr>",
+                        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{v}\">{v}</td></tr>",
                         escape(&c.name),
                         escape(&c.statement),
                         note,
@@ -378,6 +404,7 @@ fn html(entries: &[Entry], totals: &Totals, out: &Path) -> String {
                         escape(&fmt_expected(c)),
                         escape(&fmt_measured(c)),
                         c.tolerance.map(fmt_value).unwrap_or_default(),
+                        escape(c.basis.as_deref().unwrap_or("")),
                         v = claim_verdict(c)
                     );
                 }

@@ -70,4 +70,59 @@ mod tests {
         std::fs::write(dir.path().join("junk.h5"), b"not hdf5").unwrap();
         assert!(read_frames(dir.path().join("junk.h5"), "dataset").is_err());
     }
+
+    /// A valid file with both layouts, then `cases` mutations of its bytes
+    /// (numerics' structure-aware mutator) and random files: every read
+    /// returns, an error or frames, and never panics. HDF5 itself is C:
+    /// a crash inside the library would abort the test process, which the
+    /// test would report as a failure too.
+    fn fuzz(cases: usize) {
+        use infoflow_numerics::fuzz::{mutate, random_bytes};
+        use infoflow_numerics::rng::Streams;
+        use rand::RngExt;
+        let dir = tempfile::tempdir().unwrap();
+        let valid_path = dir.path().join("valid.h5");
+        {
+            let frames: Vec<Complex32> = (0..8).map(|i| Complex32::new(i as f32, 0.5)).collect();
+            let f = h5::File::create(&valid_path).unwrap();
+            f.new_dataset::<Complex32>().shape((2, 4)).create("dataset").unwrap().write_raw(&frames).unwrap();
+            let pairs: Vec<f32> = frames.iter().flat_map(|z| [z.re, z.im]).collect();
+            f.new_dataset::<f32>().shape((2, 4, 2)).create("mixture").unwrap().write_raw(&pairs).unwrap();
+        }
+        let valid = std::fs::read(&valid_path).unwrap();
+        let mut rng = Streams::for_point(11, "rf-signal.hdf5", "fuzz").stream(0);
+        let case_path = dir.path().join("case.h5");
+        let mut defects = Vec::new();
+        for case in 0..cases {
+            let bytes = if case % 10 == 9 {
+                let len = rng.random_range(0..2 * valid.len());
+                random_bytes(len, &mut rng)
+            } else {
+                mutate(&valid, &mut rng)
+            };
+            std::fs::write(&case_path, &bytes).unwrap();
+            for name in ["dataset", "mixture"] {
+                let read = std::panic::catch_unwind(|| read_frames(&case_path, name));
+                match read {
+                    Err(_) => defects.push(format!("case {case}, {name}: panicked")),
+                    Ok(Ok(a)) if a.data.len() != a.shape.iter().product::<usize>() => {
+                        defects.push(format!("case {case}, {name}: shape {:?} for {} samples", a.shape, a.data.len()))
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        assert!(defects.is_empty(), "{} defects: {:?}", defects.len(), &defects[..defects.len().min(5)]);
+    }
+
+    #[test]
+    fn mutated_files_never_panic() {
+        fuzz(300);
+    }
+
+    #[test]
+    #[ignore = "long: 20,000 mutated files"]
+    fn mutated_files_never_panic_long() {
+        fuzz(20_000);
+    }
 }

@@ -3,13 +3,10 @@
 //!
 //! Work is on blocks of 8 iid `N(0, 1)` entries (what rotated, normalised
 //! columns look like); the product distortion of independent blocks is the
-//! per-entry distortion `D` of `AᵀB` (arXiv 2410.13780). With the
-//! reconstruction error `ε = x̂ − x`, `d = E[ε²]` and `γ = E[xε]` per entry
-//! (the quantizer commutes with the sign changes of E8's automorphism
-//! group, so errors of different coordinates are uncorrelated),
-//! `D = 2d + d² + 2γ² + 4γd` — computed from the errors, not from
-//! `E[x̂²]` and `E[x x̂]`, whose sampling noise would swamp `D`. The
-//! decoder's MMSE factor `α = E[x x̂]/E[x̂²]` is fixed on the training
+//! per-entry distortion `D` of `AᵀB` (arXiv 2410.13780), computed from the
+//! error moments by [`infoflow_lattice_quant::scales::BlockStats`]
+//! (`D = 2d + d² + 2γ² + 4γd`; the scale sets, Huffman index codes and the
+//! tuning are that module's too). The decoder's MMSE factor `α = E[x x̂]/E[x̂²]` is fixed on the training
 //! blocks and applied to both operands (`ε → (α − 1)x + αε`). Rates are
 //! bits per entry of a column of `n = 4096` entries: the lattice indices,
 //! the scale indices, and 64 bits of column side information.
@@ -44,6 +41,7 @@ use infoflow_lattice_quant::entropy::EntropyCodedE8;
 use infoflow_lattice_quant::lattice::Gosset;
 use infoflow_lattice_quant::preprocess::Rotation;
 use infoflow_lattice_quant::product::distortion;
+use infoflow_lattice_quant::scales::{self, BlockStats, Objective, ScaleCode, Selection};
 use infoflow_lattice_quant::voronoi::VoronoiCode;
 use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
@@ -127,184 +125,39 @@ impl Measured {
     }
 }
 
-/// Error moments of a quantizer on blocks, per entry: `d = E[ε²]`,
-/// `γ = E[xε]`, `s = E[x²]` (for the MMSE transform), and how often each
-/// scale was used.
-struct Moments {
-    d: f64,
-    gamma: f64,
-    s: f64,
-    counts: Vec<usize>,
-}
-
-impl Moments {
-    fn accumulate(&mut self, x: &[f64], rec: &[f64]) {
-        for (&u, &v) in x.iter().zip(rec) {
-            let e = v - u;
-            self.d += e * e;
-            self.gamma += u * e;
-            self.s += u * u;
-        }
-    }
-    fn finish(mut self, entries: usize) -> Self {
-        self.d /= entries as f64;
-        self.gamma /= entries as f64;
-        self.s /= entries as f64;
-        self
-    }
-    /// The LMMSE factor `E[x x̂]/E[x̂²]`.
-    fn alpha(&self) -> f64 {
-        (self.s + self.gamma) / (self.s + 2.0 * self.gamma + self.d)
-    }
-}
-
 fn gaussian_blocks(blocks: usize, streams: &Streams, index: u64) -> Vec<f64> {
     let mut rng = streams.stream(index);
     (0..8 * blocks).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect()
-}
-
-/// Encodes every block with the Voronoi code at the first scale that fits
-/// (`best = false`) or at the non-overloading scale with the smallest error.
-fn voronoi_moments(code: &VoronoiCode<Gosset>, scales: &[f64], x: &[f64], best: bool) -> Result<Moments> {
-    let blocks = x.len() / 8;
-    let betas: Vec<f64> = scales.iter().map(|b| b / Q as f64).collect();
-    let mut m = Moments { d: 0.0, gamma: 0.0, s: 0.0, counts: vec![0usize; scales.len()] };
-    let mut rec = [0.0; 8];
-    let mut idx = [0u32; 8];
-    let mut chosen = vec![0u8; blocks];
-    let mut indices = vec![0u32; 8 * blocks];
-    if !best {
-        code.encode_first_fit(x, &betas, None, &mut chosen, &mut indices);
-    }
-    for b in 0..blocks {
-        let xb = &x[8 * b..8 * b + 8];
-        let k = if best {
-            let mut pick = (u8::MAX, f64::INFINITY);
-            for (k, &beta) in betas.iter().enumerate() {
-                if code.encode(xb, beta, None, &mut idx) {
-                    code.decode(&idx, beta, None, &mut rec);
-                    let err: f64 = xb.iter().zip(&rec).map(|(u, v)| (u - v) * (u - v)).sum();
-                    if err < pick.1 {
-                        pick = (k as u8, err);
-                        indices[8 * b..8 * b + 8].copy_from_slice(&idx);
-                    }
-                }
-            }
-            pick.0
-        } else {
-            chosen[b]
-        };
-        if k == u8::MAX {
-            bail!("a Gaussian block overloads every scale {scales:?}");
-        }
-        m.counts[k as usize] += 1;
-        code.decode(&indices[8 * b..8 * b + 8], betas[k as usize], None, &mut rec);
-        m.accumulate(xb, &rec);
-    }
-    Ok(m.finish(x.len()))
-}
-
-/// Huffman code lengths for `counts` (each count + 1, so every symbol gets a codeword).
-fn huffman_lengths(counts: &[usize]) -> Vec<u32> {
-    let mut nodes: Vec<(f64, Vec<usize>)> =
-        counts.iter().enumerate().map(|(i, &c)| (c as f64 + 1.0, vec![i])).collect();
-    let mut lengths = vec![0u32; counts.len()];
-    while nodes.len() > 1 {
-        nodes.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let (wa, a) = nodes.pop().expect("two nodes");
-        let (wb, b) = nodes.pop().expect("two nodes");
-        for &s in a.iter().chain(&b) {
-            lengths[s] += 1;
-        }
-        nodes.push((wa + wb, [a, b].concat()));
-    }
-    lengths
-}
-
-/// Product distortion `2d + d² + 2γ² + 4γd` (unit-variance entries) with
-/// both operands scaled by `alpha`, and without scaling.
-fn product_distortion(m: &Moments, alpha: f64) -> (f64, f64) {
-    let of = |d: f64, g: f64| 2.0 * d + d * d + 2.0 * g * g + 4.0 * g * d;
-    // ε' = (α − 1)x + αε.
-    let d = (alpha - 1.0).powi(2) * m.s + 2.0 * alpha * (alpha - 1.0) * m.gamma + alpha * alpha * m.d;
-    let g = (alpha - 1.0) * m.s + alpha * m.gamma;
-    (of(d, g), of(m.d, m.gamma))
-}
-
-/// Scale-index bits per entry: fixed `log₂ k`, or Huffman lengths weighted by `usage`.
-fn scale_bits(lengths: Option<&[u32]>, counts: &[usize]) -> f64 {
-    match lengths {
-        None => (counts.len() as f64).log2() / 8.0,
-        Some(l) => {
-            let total: usize = counts.iter().sum();
-            counts.iter().zip(l).map(|(&c, &len)| c as f64 * len as f64).sum::<f64>() / total as f64 / 8.0
-        }
-    }
-}
-
-/// Gap (dB above Γ) of a Voronoi variant on `x`, with Huffman lengths
-/// designed on the same blocks when `huffman`.
-fn voronoi_gap(code: &VoronoiCode<Gosset>, scales: &[f64], x: &[f64], best: bool, huffman: bool) -> Result<f64> {
-    let m = voronoi_moments(code, scales, x, best)?;
-    let lengths = huffman.then(|| huffman_lengths(&m.counts));
-    let rate = (Q as f64).log2() + scale_bits(lengths.as_deref(), &m.counts) + 64.0 / COLUMN;
-    Ok(db_above(product_distortion(&m, m.alpha()).0, gamma(rate)?))
-}
-
-/// Coordinate search over all scales but the top one (held at 10 so
-/// overload stays negligible), keeping them increasing.
-fn tune(code: &VoronoiCode<Gosset>, start: &[f64], x: &[f64], best: bool, huffman: bool) -> Result<Vec<f64>> {
-    let mut scales = start.to_vec();
-    let mut current = voronoi_gap(code, &scales, x, best, huffman)?;
-    for step in [0.2, 0.1, 0.05, 0.02] {
-        for _ in 0..3 {
-            let mut improved = false;
-            for i in 0..scales.len() - 1 {
-                for delta in [-step, step] {
-                    let mut trial = scales.clone();
-                    trial[i] += delta;
-                    if trial[0] <= 0.5 || trial.windows(2).any(|w| w[1] <= w[0] + 1e-9) {
-                        continue;
-                    }
-                    let g = voronoi_gap(code, &trial, x, best, huffman)?;
-                    if g < current {
-                        (current, scales, improved) = (g, trial, true);
-                    }
-                }
-            }
-            if !improved {
-                break;
-            }
-        }
-    }
-    Ok(scales)
 }
 
 fn run_voronoi(p: &Params, streams: &Streams) -> Result<Measured> {
     let code = VoronoiCode::new(Gosset, Q)?;
     let train = gaussian_blocks(p.train, streams, 0);
     let test = gaussian_blocks(p.test, streams, 1);
-    let table = [3.33, 4.35, 5.64, 10.0];
+    let table = scales::tuned(Q)?.to_vec();
     let geometric: Vec<f64> = (0..8).map(|i| if i == 7 { 10.0 } else { 2.9 * 1.16f64.powi(i) }).collect();
-    let (scales, best, huffman) = match p.variant {
-        Variant::FixedK4Table => (table.to_vec(), false, false),
-        Variant::FixedK4Tuned => (tune(&code, &table, &train, false, false)?, false, false),
-        Variant::HuffmanK4 => (tune(&code, &table, &train, false, true)?, false, true),
-        Variant::HuffmanK8 => (tune(&code, &geometric, &train, false, true)?, false, true),
-        Variant::HuffmanK8Best => (tune(&code, &geometric, &train, true, true)?, true, true),
+    let objective = |selection: Selection, huffman: bool| Objective { selection, huffman, side_bits: 64.0 / COLUMN };
+    let (start, objective, tuned) = match p.variant {
+        Variant::FixedK4Table => (table, objective(Selection::FirstFit, false), false),
+        Variant::FixedK4Tuned => (table, objective(Selection::FirstFit, false), true),
+        Variant::HuffmanK4 => (table, objective(Selection::FirstFit, true), true),
+        Variant::HuffmanK8 => (geometric, objective(Selection::FirstFit, true), true),
+        Variant::HuffmanK8Best => (geometric, objective(Selection::Best, true), true),
         Variant::Eclq => bail!("the entropy-coded lattice is not a Voronoi variant"),
     };
-    let trained = voronoi_moments(&code, &scales, &train, best)?;
-    let lengths = huffman.then(|| huffman_lengths(&trained.counts));
-    let m = voronoi_moments(&code, &scales, &test, best)?;
-    let (distortion, distortion_plain) = product_distortion(&m, trained.alpha());
-    let total: usize = m.counts.iter().sum();
+    let scales = if tuned { scales::tune(&code, &start, &train, &objective)? } else { start };
+    // The index code and the MMSE factor are fixed on the training blocks.
+    let trained = BlockStats::measure(&code, &scales, &train, objective.selection)?;
+    let index_code =
+        if objective.huffman { ScaleCode::huffman(&trained.counts)? } else { ScaleCode::fixed(scales.len())? };
+    let m = BlockStats::measure(&code, &scales, &test, objective.selection)?;
+    let total = m.blocks();
     Ok(Measured {
         index_bits: (Q as f64).log2(),
-        scale_bits: scale_bits(lengths.as_deref(), &m.counts),
+        scale_bits: index_code.mean_bits(&m.counts)? / 8.0,
         side_bits: 64.0 / COLUMN,
-        distortion,
-        distortion_plain,
+        distortion: m.product_distortion(trained.mmse_alpha()),
+        distortion_plain: m.product_distortion(1.0),
         usage: m.counts.iter().map(|&c| c as f64 / total as f64).collect(),
         scales,
     })

@@ -21,13 +21,14 @@
 //! * int4 absmax with groups of 64 (4.25 bits) sits at least 5.5 dB above
 //!   `Γ(R)`.
 
-use super::schemes::{Spec, tuned_scales};
+use super::schemes::Spec;
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
 use anyhow::Result;
 use infoflow_lattice_quant::bounds::{critical_rate, db_above, gamma, phi};
 use infoflow_lattice_quant::product::distortion;
+use infoflow_lattice_quant::scales::tuned as tuned_scales;
 use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use rand::RngExt;

@@ -1,7 +1,7 @@
 //! The quantization schemes the lattice-quant experiments compare, built
 //! from a serialisable description.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use infoflow_lattice_quant::lattice::Gosset;
 use infoflow_lattice_quant::lut::{LutConfig, LutQuantizer};
 use infoflow_lattice_quant::matrix::{MatrixQuantizer, Mmse, QuantizerConfig, Rotation};
@@ -216,25 +216,4 @@ fn codebook(size: usize) -> Result<GaussianCodebook> {
     let designed = GaussianCodebook::design(8, size, 0)?;
     cache.lock().expect("codebook cache").insert(size, designed.clone());
     Ok(designed)
-}
-
-/// The coarse scale sets of the reference tuning (coordinate descent with
-/// the top scale fixed at 10), by `q`. At `q = 3` and `q = 4` a top scale
-/// of 10 overloads (101 and 17 of 3.4·10⁷ Gaussian blocks, measured with
-/// the top scale alone: the fine lattice is so coarse that `Q(x/β)` can
-/// leave the shaping region for `‖x‖` near 6), so there the top scale is
-/// raised to 14 and 12 (no overload in 3.4·10⁷ blocks); for `q ≥ 6` a top
-/// scale of 10 showed none either.
-pub fn tuned_scales(q: u32) -> Result<[f64; 4]> {
-    Ok(match q {
-        3 => [3.39, 4.60, 6.26, 14.0],
-        4 => [3.45, 4.54, 6.01, 12.0],
-        6 => [3.45, 4.54, 5.89, 10.0],
-        8 => [3.26, 4.23, 5.58, 10.0],
-        11 => [3.26, 4.35, 5.70, 10.0],
-        14 => [3.26, 4.29, 5.76, 10.0],
-        16 => [3.33, 4.35, 5.64, 10.0],
-        32 => [3.33, 4.29, 5.70, 10.0],
-        other => bail!("no tuned scale set for q = {other}"),
-    })
 }

@@ -29,7 +29,7 @@
 //! run with and without the rotation: on heavy tails the rotation is what
 //! keeps them working (claims on the outlier and Student-t families).
 
-use super::schemes::{Spec, tuned_scales};
+use super::schemes::Spec;
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
@@ -39,6 +39,7 @@ use infoflow_lattice_quant::Error as QuantError;
 use infoflow_lattice_quant::lattice::Gosset;
 use infoflow_lattice_quant::matrix::{MatrixQuantizer, Mmse, QuantizerConfig};
 use infoflow_lattice_quant::product::ProductQuantizer;
+use infoflow_lattice_quant::scales::tuned as tuned_scales;
 use infoflow_numerics::linalg::gaussian_matrix;
 use infoflow_numerics::rng::Streams;
 use rand::{Rng, RngExt};
