@@ -59,21 +59,33 @@ pub fn largest_q(div: &dyn FDivergence, d: f64, p: f64) -> f64 {
 /// the optimal rule's TV on it: a log-spaced search over `p` from `10^{−300}`
 /// to ½, refined by golden sections.
 pub fn worst_pair(div: &dyn FDivergence, d: f64, n: f64) -> Result<(TwoPoint, f64)> {
+    worst_pair_above(div, d, n, 1e-300)
+}
+
+/// [`worst_pair`] with the rare atom's `μ`-mass restricted to
+/// `p ∈ [p_min, ½]` (601 log-spaced points, refined by golden sections):
+/// a search that cannot reach the `p → 0` limit, for checking where the
+/// supremum lies.
+pub fn worst_pair_above(div: &dyn FDivergence, d: f64, n: f64, p_min: f64) -> Result<(TwoPoint, f64)> {
     if !(d.is_finite() && d > 0.0 && n >= 1.0 && n.is_finite()) {
         return Err(Error::invalid("D, n", format!("{d}, {n}"), "D > 0 finite and n ≥ 1"));
     }
+    if !(1e-300..0.5).contains(&p_min) {
+        return Err(Error::invalid("p_min", p_min, "the search range starts in [1e-300, 1/2)"));
+    }
+    let (lo, top) = (p_min.log10(), 0.5f64.log10());
     let value = |lp: f64| {
         let p = 10f64.powf(lp);
         let pair = TwoPoint { p, q: largest_q(div, d, p) };
         (pair.optimal_tv(n), pair)
     };
-    let grid: Vec<f64> =
-        (0..=600).map(|i| -300.0 + 300.0 * i as f64 / 600.0 - 0.301 * (i == 600) as u8 as f64).collect();
+    let step = (top - lo) / 600.0;
+    let grid: Vec<f64> = (0..=600).map(|i| lo + step * i as f64).collect();
     let best = grid
         .iter()
         .map(|&lp| (lp, value(lp).0))
         .fold((grid[0], f64::NEG_INFINITY), |b, x| if x.1 > b.1 { x } else { b });
-    let (mut a, mut b) = (best.0 - 0.5, (best.0 + 0.5).min(-0.301));
+    let (mut a, mut b) = ((best.0 - step).max(lo), (best.0 + step).min(top));
     let g = 0.5 * (5f64.sqrt() - 1.0);
     for _ in 0..80 {
         let (c, e) = (b - g * (b - a), a + g * (b - a));

@@ -10,7 +10,7 @@ use infoflow_sampling::importance::{Estimator, rejection_cdf};
 use infoflow_sampling::online::{Adversary, Learner, play};
 use infoflow_sampling::quadrature::integrate;
 use infoflow_sampling::sampler::{Rule, rejection_sample, required_n};
-use infoflow_sampling::worst_case::worst_pair;
+use infoflow_sampling::worst_case::{worst_pair, worst_pair_above};
 
 const NAN: f64 = f64::NAN;
 const INF: f64 = f64::INFINITY;
@@ -80,6 +80,9 @@ fn every_bad_input_is_an_error() {
         rejects("required_n eps", || required_n(&ChiSquared, 1.0, 0.0)),
         rejects("worst pair d", || worst_pair(&Kl, NAN, 10.0)),
         rejects("worst pair n", || worst_pair(&Kl, 1.0, 0.5)),
+        rejects("worst pair p_min 0", || worst_pair_above(&Kl, 1.0, 10.0, 0.0)),
+        rejects("worst pair p_min 1/2", || worst_pair_above(&Kl, 1.0, 10.0, 0.5)),
+        rejects("worst pair p_min NaN", || worst_pair_above(&Kl, 1.0, 10.0, f64::NAN)),
         // Importance sampling.
         rejects("estimate lengths", || Estimator::SelfNormalised.estimate(&[1.0], &[1.0, 2.0])),
         rejects("estimate zero ratios", || Estimator::SelfNormalised.estimate(&[1.0, 2.0], &[0.0, 0.0])),

@@ -156,6 +156,7 @@ impl Experiment for Calibration {
                     rate.rate(),
                     (ci.lo, ci.hi),
                 )
+                .with_basis("two-sided 99 % Wilson interval")
                 .with_note(format!(
                     "{} rejections in {} null repetitions; interval: 99% Wilson",
                     m.rejections, m.trials

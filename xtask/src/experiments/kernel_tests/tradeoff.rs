@@ -11,9 +11,13 @@
 //! the authors' synthetic study (rerun in Python) at its nine cells (binomial tolerance, 3.29
 //! standard errors of both estimates); the asymmetry: total error at
 //! `(n, m) = (1000, 30)` well below that at `(30, 1000)`; the iso-error
-//! curve (total error 0.1) has log-log slope −1 ± 0.2 between the
-//! asymptotes (`n m` constant, `m ∈ [3/ε², 3√k/ε²]`; quick and paper
-//! profiles, whose grid gives at least three crossings there); at
+//! curve (total error 0.1) has log-log slope −1 between the asymptotes
+//! (`n m` constant), checked in the theory's window `m ∈ [1/ε², √k/ε²]`
+//! fixed before looking, with 3.29 standard errors of the fitted slope
+//! from the binomial errors of the crossings (quick and paper profiles,
+//! whose grid gives at least three crossings there). It does not hold at
+//! this size (slope about −2.7): a documented discrepancy, see the claim;
+//! at
 //! `m = 10 < 1/ε²` no `n` drives the error below 0.05.
 
 use crate::lab::{
@@ -130,7 +134,7 @@ impl Experiment for Tradeoff {
                     .sqrt()
                     .max(1.0 / r.reps as f64);
                 claims.push(
-                    Claim::close(&format!("reference-n{n}-m{m}"), &format!("P(T > 0 | Z ~ p0) at n = {n}, m = {m} matches the reference computation"), reference, measured, 3.29 * se)
+                    Claim::close(&format!("reference-n{n}-m{m}"), &format!("P(T > 0 | Z ~ p0) at n = {n}, m = {m} matches the reference computation"), reference, measured, 3.29 * se).with_basis("3.29 s.e. of both estimates")
                         .with_note("reference: the authors' synthetic study of arXiv 2308.09043 rerun in pure Python with 600 repeats per cell; tolerance 3.29 standard errors of the two estimates"),
                 );
             }
@@ -143,6 +147,7 @@ impl Experiment for Tradeoff {
                     0.5,
                     total(a) / total(b),
                 )
+                .with_basis("not derived: a factor 2")
                 .with_note(format!("{:.4} vs {:.4}", total(a), total(b))),
             );
         }
@@ -150,48 +155,82 @@ impl Experiment for Tradeoff {
         let mut grid: Vec<usize> = records.iter().map(|(p, _)| p.n).collect();
         grid.sort_unstable();
         grid.dedup();
-        let level = 0.1;
+        let level: f64 = 0.1;
         let mut iso = Vec::new();
+        // Per crossing, the binomial standard error of ln n* (the two totals'
+        // errors propagated through the interpolation).
+        let mut iso_se = Vec::new();
+        let crossing = |n0: f64, n1: f64, e0: f64, e1: f64| {
+            let (l0, l1) = (e0.ln(), e1.max(1e-6).ln());
+            let f = (level.ln() - l0) / (l1 - l0);
+            n0.ln() + f * (n1.ln() - n0.ln())
+        };
+        let total_se = |r: &Measured| {
+            let (a, b) = (rate(r.type_i, r), rate(r.type_ii, r));
+            ((a * (1.0 - a) + b * (1.0 - b)) / r.reps as f64).sqrt().max(1.0 / r.reps as f64)
+        };
         for &m in &grid {
-            let col: Vec<(f64, f64)> = grid.iter().filter_map(|&n| find(n, m).map(|r| (n as f64, total(r)))).collect();
-            if let Some(w) = col.windows(2).find(|w| w[0].1 > level && w[1].1 <= level) {
-                let (l0, l1) = (w[0].1.ln(), w[1].1.max(1e-6).ln());
-                let f = (level.ln() - l0) / (l1 - l0);
-                iso.push((m as f64, (w[0].0.ln() + f * (w[1].0.ln() - w[0].0.ln())).exp()));
+            let col: Vec<(f64, &Measured)> = grid.iter().filter_map(|&n| find(n, m).map(|r| (n as f64, r))).collect();
+            if let Some(w) = col.windows(2).find(|w| total(w[0].1) > level && total(w[1].1) <= level) {
+                let (n0, n1, e0, e1) = (w[0].0, w[1].0, total(w[0].1), total(w[1].1));
+                let x = crossing(n0, n1, e0, e1);
+                let (s0, s1) = (total_se(w[0].1), total_se(w[1].1));
+                let d0 = (crossing(n0, n1, e0 + 0.5 * s0, e1) - crossing(n0, n1, e0 - 0.5 * s0, e1)).abs();
+                let d1 = (crossing(n0, n1, e0, e1 + 0.5 * s1) - crossing(n0, n1, e0, (e1 - 0.5 * s1).max(1e-6))).abs();
+                iso.push((m as f64, x.exp()));
+                iso_se.push((m as f64, d0.hypot(d1)));
             }
         }
-        // The middle region lies between the theory's asymptotes m ≈ 1/ε² and
-        // m ≈ √k/ε² (where n reaches √k/ε²), each with the constant 3 that the
-        // measured curve shows (vertical asymptote near m = 30, horizontal near
-        // n = 110–140): m in [3/ε², 3√k/ε²] = [33, 333].
-        let (lo, hi) = (3.0 / 0.09, 3.0 * 10.0 / 0.09);
+        // The window is the theory's region, fixed before looking at the
+        // data: the hyperbola m n ≍ k/ε⁴ binds between the asymptotes
+        // m ≍ 1/ε² (below it no n helps) and m ≍ √k/ε² (where the hyperbola
+        // meets n ≍ n_TS = √k/ε²), taken with constant 1: m ∈ [1/ε², √k/ε²]
+        // = [11.1, 111] for k = 100, ε = 0.3. (An earlier version chose the
+        // window after seeing the curve; the theory has no constants, so
+        // none is used.)
+        let (lo, hi) = (1.0 / 0.09, 10.0 / 0.09);
         let middle: Vec<(f64, f64)> = iso.iter().copied().filter(|(m, _)| (lo..=hi).contains(m)).collect();
         if middle.len() >= 3 {
             let (x, y): (Vec<f64>, Vec<f64>) = middle.iter().map(|(m, n)| (m.ln(), n.ln())).unzip();
             let mn: Vec<String> = middle.iter().map(|(m, n)| format!("{:.0}", m * n)).collect();
+            // Standard error of the least-squares slope from the crossings'
+            // own errors: Σ (x_i − x̄)² σ_i² / Sxx².
+            let xbar = x.iter().sum::<f64>() / x.len() as f64;
+            let sxx: f64 = x.iter().map(|v| (v - xbar).powi(2)).sum();
+            let sigma: Vec<f64> =
+                middle.iter().map(|(m, _)| iso_se.iter().find(|(mm, _)| mm == m).map_or(0.0, |s| s.1)).collect();
+            let slope_se = x.iter().zip(&sigma).map(|(v, s)| (v - xbar).powi(2) * s * s).sum::<f64>().sqrt() / sxx;
+            let tolerance = 3.29 * slope_se;
             claims.push(
                 Claim::close(
                     "iso-error-slope",
-                    "the iso-error curve (total error 0.1) has log-log slope near −1 (n·m constant) between the asymptotes, m in [3/ε², 3√k/ε²]",
+                    "the iso-error curve (total error 0.1) has log-log slope −1 (n·m constant) between the asymptotes, m in [1/ε², √k/ε²]",
                     -1.0,
                     fit_line(&x, &y)?.slope,
-                    0.2,
+                    tolerance,
                 )
+                .with_basis(format!("3.29 s.e. of the slope ({slope_se:.3}) from the binomial errors of the crossings"))
                 .with_note(format!(
-                    "{} crossing points, n·m = {} (theory k/ε⁴ = 1.2e4 up to constants); the first choice of region, m in [25, 400], took in the vertical asymptote at m ≈ 30 and gave −1.6",
+                    "{} crossing points, n·m = {} (theory k/ε⁴ = 1.2e4 up to constants); the window is the theory's region without constants, fixed before looking",
                     middle.len(),
                     mn.join(", ")
-                )),
+                ))
+                .as_discrepancy(
+                    "at the paper's own size (k = 100, ε = 0.3) the theory's two asymptotes are only one decade apart, and without the theory's constants the window m ∈ [1/ε², √k/ε²] takes in the bend toward the vertical asymptote (the curve turns vertical near m ≈ 30, not 11): the fitted slope there is about −2.7, not −1. Windows chosen after looking (m ∈ [33, 333]) give −1; the asymptotic statement needs a larger k to be checked without fitted constants",
+                ),
             );
         }
         let small_m = grid.first().copied().unwrap_or(10);
         let floor = grid.iter().filter_map(|&n| find(n, small_m).map(total)).fold(f64::INFINITY, f64::min);
-        claims.push(Claim::at_least(
-            "no-n-helps-below-1-over-eps2",
-            &format!("at m = {small_m} ≤ 1/ε² ≈ 11 no n brings the total error below 0.05"),
-            0.05,
-            floor,
-        ));
+        claims.push(
+            Claim::at_least(
+                "no-n-helps-below-1-over-eps2",
+                &format!("at m = {small_m} ≤ 1/ε² ≈ 11 no n brings the total error below 0.05"),
+                0.05,
+                floor,
+            )
+            .with_basis("not derived: 0.05"),
+        );
         out.table("table", &table)?;
         let edges = |g: &[usize]| -> Vec<f64> {
             let l: Vec<f64> = g.iter().map(|&v| (v as f64).log10()).collect();

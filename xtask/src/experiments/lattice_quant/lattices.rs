@@ -239,8 +239,9 @@ impl Experiment for Lattices {
                             &format!("normalised second moment G({}) matches its closed form", p.lattice),
                             reference,
                             m.g,
-                            0.005,
+                            3.29 * m.g_se / m.g,
                         )
+                        .with_basis("3.29 s.e.")
                         .with_note(format!(
                             "{} Monte-Carlo samples, standard error {:.2e} ({:.3} %)",
                             p.samples,
@@ -261,6 +262,7 @@ impl Experiment for Lattices {
                         0.0,
                         m.failures as f64,
                     )
+                    .with_basis("exact (Fincke-Pohst enumeration)")
                     .with_note(format!("{} points 3·N(0, I); Fincke-Pohst enumeration is the reference", m.checked)),
                 ),
                 Check::Codewords => {
@@ -274,6 +276,7 @@ impl Experiment for Lattices {
                             0.0,
                             m.failures as f64,
                         )
+                        .with_basis("exact")
                         .with_note(if (p.q as u64).pow(8) as usize == m.checked {
                             format!("all {} codewords", m.checked)
                         } else {

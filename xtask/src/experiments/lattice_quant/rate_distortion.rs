@@ -7,12 +7,25 @@
 //! stored bits per entry with side information and padding. Claims:
 //!
 //! * no scheme falls below `Γ(R)` (the lower bound holds for every scheme);
-//! * the E8 quantizer with `k = 4` scales stays within 2.6 dB of `Γ(R)` at
-//!   the power-of-two ratios `q = 8, 16, 32` (nominal 3.25, 4.25 and 5.25
-//!   bits; the scale sets of a reference computation of this project). At
-//!   `q = 11` and `14` (drawn, not claimed here) a block code of `k q⁸`
-//!   values is packed into whole bits, which costs about 0.07 bits per entry,
-//!   and the gap is about 2.6–2.8 dB (the claim for every q is issue 12's);
+//! * the E8 quantizer with `k = 4` scales and no MMSE factor reproduces the
+//!   reference gaps of the Monte-Carlo table of the project's notes on
+//!   arXiv 2410.13780 §6 / 2502.09720 (2.62, 2.52, 2.40, 2.34, 2.33 and
+//!   2.31 dB above `Γ` at the nominal rate `log₂ q + 1/4`, for q = 6, 8,
+//!   11, 14, 16, 32, same scale sets; and 2.85 dB for NestQuant's default
+//!   configuration, q = 14 with `β₀ ∈ {4, 5.5, 7, 18}`), moved to the rate
+//!   actually stored:
+//!   the block code of `k q⁸` values is packed into `⌈log₂(k q⁸)⌉` whole bits
+//!   (0.04 and 0.07 extra bits per entry at q = 11 and 14, none at powers of
+//!   two) and 64 bits of side information per column are added. Packing
+//!   does not change `D`, so the predicted gap is
+//!   `g_ref + 10 log₁₀(Γ(R_nominal)/Γ(R))`; the tolerance is 3.29 standard
+//!   errors of the two distortion estimates (a mean of squared, nearly
+//!   Gaussian errors has relative standard error `√(2/N)`: `N` = 60,000
+//!   block pairs for the reference, `cols² · trials` entries here) plus the
+//!   table's 0.005 dB rounding;
+//! * with the fixed Gaussian MMSE factor the gap stays within the bounds
+//!   the crate documents: 2.6 dB at q = 8, 16, 32 and 2.9 dB at q = 11, 14
+//!   (where packing costs 0.24 and 0.40 dB);
 //! * below `R* = 0.906` time-sharing beats spreading: an 8-dimensional Lloyd
 //!   VQ at one bit per entry (256 codewords) on a fraction `κ = R` of the
 //!   rotated coordinates against the same family spending `R` bits on every
@@ -74,6 +87,29 @@ impl Measured {
     }
 }
 
+/// The reference gaps (dB above `Γ` at the nominal rate `log₂ q + 1/4`,
+/// no MMSE, no side information, no packing) of the Monte-Carlo table in
+/// the project's notes on arXiv 2410.13780 §6, for the `q` whose scale sets
+/// the crate's [`tuned_scales`] shares (at q = 3 and 4 the crate raises the
+/// top scale to avoid overload, so the table's rows do not apply).
+const REFERENCE_GAPS: [(u32, f64); 6] = [(6, 2.62), (8, 2.52), (11, 2.40), (14, 2.34), (16, 2.33), (32, 2.31)];
+/// NestQuant's default configuration (arXiv 2502.09720's code: q = 14,
+/// `β₀ ∈ {4, 5.5, 7, 18}`) and its reference gap in the same table.
+const NESTQUANT_DEFAULT: (u32, [f64; 4], f64) = (14, [4.0, 5.5, 7.0, 18.0], 2.85);
+
+/// The reference gap of an E8 scheme and the claim's name suffix, when the
+/// table has its `(q, scales)`.
+fn reference_gap(q: u32, scales: &[f64]) -> Option<(f64, String)> {
+    if (q, scales) == (NESTQUANT_DEFAULT.0, &NESTQUANT_DEFAULT.1[..]) {
+        return Some((NESTQUANT_DEFAULT.2, format!("q{q}-nestquant-default")));
+    }
+    let tuned = tuned_scales(q).ok()?;
+    REFERENCE_GAPS.iter().find(|&&(r, _)| r == q && tuned[..] == scales[..]).map(|&(_, g)| (g, format!("q{q}")))
+}
+
+/// Block pairs behind each reference gap.
+const REFERENCE_BLOCKS: f64 = 60_000.0;
+
 /// A family's rates, distortions (dB) and gaps to Γ (dB).
 type Curve = (Vec<f64>, Vec<f64>, Vec<f64>);
 
@@ -85,8 +121,10 @@ fn schemes(profile: Profile) -> Result<Vec<Spec>> {
     };
     for &q in qs {
         s.push(Spec::e8(q, &tuned_scales(q)?));
+        if REFERENCE_GAPS.iter().any(|&(r, _)| r == q) {
+            s.push(Spec::e8(q, &tuned_scales(q)?).without_mmse());
+        }
     }
-    s.push(Spec::e8(16, &tuned_scales(16)?).without_mmse());
     for (kappa, size) in [(0.25, 4), (0.5, 16), (0.75, 64)] {
         s.push(Spec::vq(256).with_fraction(kappa));
         s.push(Spec::vq(size));
@@ -97,7 +135,8 @@ fn schemes(profile: Profile) -> Result<Vec<Spec>> {
         for kappa in [0.25, 0.5, 0.75] {
             s.push(Spec::lloyd_max(1).with_fraction(kappa));
         }
-        s.push(Spec::e8(14, &[4.0, 5.5, 7.0, 18.0]));
+        s.push(Spec::e8(NESTQUANT_DEFAULT.0, &NESTQUANT_DEFAULT.1));
+        s.push(Spec::e8(NESTQUANT_DEFAULT.0, &NESTQUANT_DEFAULT.1).without_mmse());
         s.push(Spec::d4_lut());
         for bits in [2, 3, 4, 8] {
             for group in [32, 64, 128] {
@@ -183,33 +222,53 @@ impl Experiment for RateDistortion {
                 lowest = above;
                 lowest_label = m.label.clone();
             }
-            let claimed = match &p.scheme {
-                Spec::E8 { q, mmse: true, fraction, .. } if *fraction == 1.0 && [8, 16, 32].contains(q) => Some(*q),
-                _ => None,
-            };
-            if let Some(q) = claimed {
+            if let Spec::E8 { q, mmse, fraction, scales, .. } = &p.scheme
+                && *fraction == 1.0
+                && let Some((g_ref, suffix)) = reference_gap(*q, scales)
+            {
+                let q = *q;
                 let nominal = (q as f64).log2() + 0.25;
-                claims.push(
-                    Claim::at_most(
-                        &format!("e8-within-2.6db-q{q}"),
-                        &format!("E8 with k = 4 scales at q = {q} ({nominal:.3} bits nominal) stays within 2.6 dB of Gamma(R)"),
-                        2.6,
-                        above,
-                    )
-                    .with_note(format!(
-                        "R = {:.4} bits per entry with 64 bits of side information per column (n = {}); D = {d:.4e} over {} trials of {}x{} products; fixed Gaussian MMSE factor; a reference computation of this project gives {:.2} dB at the nominal rate without side information or MMSE",
-                        m.rate,
-                        p.n,
-                        m.distortion.len(),
-                        p.cols,
-                        p.cols,
-                        match q {
-                            8 => 2.52,
-                            16 => 2.33,
-                            _ => 2.31,
-                        }
-                    )),
-                );
+                let tuned = !suffix.contains("nestquant");
+                match mmse {
+                    false => {
+                        let predicted = g_ref + db_above(gamma(nominal)?, gamma(m.rate)?);
+                        let entries = (p.cols * p.cols * m.distortion.len()) as f64;
+                        let se_db = 10.0 / std::f64::consts::LN_10 * (2.0 / REFERENCE_BLOCKS + 2.0 / entries).sqrt();
+                        let tolerance = 3.29 * se_db + 0.005;
+                        claims.push(
+                            Claim::close(
+                                &format!("e8-gap-{suffix}"),
+                                &format!("E8 with k = 4 scales {scales:?} at q = {q}, no MMSE: the reference gap {g_ref:.2} dB at the nominal {nominal:.3} bits, moved to the stored rate {:.4} bits (whole-bit packing and side information)", m.rate),
+                                predicted,
+                                above,
+                                tolerance,
+                            )
+                            .with_basis(format!("3.29 s.e. ({se_db:.3} dB) + 0.005 dB rounding"))
+                            .with_note(format!(
+                                "D = {d:.4e} over {} trials of {}x{} products (n = {}); packing and side information move Gamma by {:.3} dB",
+                                m.distortion.len(),
+                                p.cols,
+                                p.cols,
+                                p.n,
+                                predicted - g_ref
+                            )),
+                        );
+                    }
+                    true if tuned && [8, 11, 14, 16, 32].contains(&q) => {
+                        let bound = if q == 11 || q == 14 { 2.9 } else { 2.6 };
+                        claims.push(
+                            Claim::at_most(
+                                &format!("e8-mmse-within-{bound}db-q{q}"),
+                                &format!("E8 with k = 4 scales and the Gaussian MMSE factor at q = {q} ({nominal:.3} bits nominal, {:.4} stored) stays within {bound} dB of Gamma(R)", m.rate),
+                                bound,
+                                above,
+                            )
+                            .with_basis("the bound the crate documents")
+                            .with_note(format!("D = {d:.4e}; the no-MMSE claim of the same q checks the gap against its reference value")),
+                        );
+                    }
+                    true => {}
+                }
             }
             if matches!(p.scheme, Spec::Absmax { bits: 4, group: 64, rotated: false }) {
                 claims.push(
@@ -219,6 +278,7 @@ impl Experiment for RateDistortion {
                         5.5,
                         above,
                     )
+                    .with_basis("reference ≈ 6.2 dB (given to 0.1 dB, no spread): bound 0.7 dB below")
                     .with_note(format!(
                         "R = {:.4} (16-bit scale per 64 entries); a reference computation of this project gives 6.2 dB",
                         m.rate
@@ -234,6 +294,7 @@ impl Experiment for RateDistortion {
                 0.0,
                 lowest,
             )
+            .with_basis("theorem: Gamma(R) bounds every scheme")
             .with_note(format!("smallest dB above Gamma over {} schemes: {lowest_label}", records.len())),
         );
         // Time-sharing against spreading, at equal rate, with the same
@@ -252,6 +313,7 @@ impl Experiment for RateDistortion {
                         0.0,
                         margin,
                     )
+                    .with_basis("theory gives a sign: phi(R) > Gamma(R) below R*")
                     .with_note(format!(
                         "dB by which the spread scheme ({}, D = {:.4}, R = {:.4}) is worse than time-sharing ({}, D = {:.4}, R = {:.4}); theory: phi({kappa}) = {:.4} vs Gamma({kappa}) = {:.4}",
                         s.label,

@@ -286,7 +286,7 @@ impl Experiment for Universal {
                         &format!("{} matrices: the error stays under the universal bound in Frobenius norms", p.family),
                         bound + 3.0 * se,
                         e,
-                    )
+                    ).with_basis("3 s.e. of the trial mean (one-sided)")
                     .with_note(format!(
                         "mean over {} trials {e:.4e} (s.e. {se:.2e}) vs (1-a^2)^2 |AtB|^2 + a^4 (2d+d^2) |A|^2 |B|^2 / N = {bound:.4e}; allowance 3 s.e.; {} overloads",
                         m.error.len(),
@@ -304,6 +304,7 @@ impl Experiment for Universal {
                         e,
                         (3.0 * se / bound).max(0.02),
                     )
+                    .with_basis("3 s.e. of the trial mean (floor 2 %, not derived)")
                     .with_note("tolerance: 3 standard errors of the trial mean, at least 2 %"),
                 );
             }
@@ -321,6 +322,7 @@ impl Experiment for Universal {
                         0.0,
                         gain,
                     )
+                    .with_basis("theory gives a sign")
                     .with_note("dB of relative error saved by rotating"),
                 );
             }
@@ -334,6 +336,7 @@ impl Experiment for Universal {
                         0.0,
                         rot.overloads as f64,
                     )
+                    .with_basis("exact count")
                     .with_note(format!("trials that overloaded, of {}", rot.error.len())),
                 );
                 // Without the rotation the quantizer fails one of two ways:
@@ -346,7 +349,7 @@ impl Experiment for Universal {
                         &format!("{family} matrices: without the rotation the E8 quantizer overloads (measured: trials that overloaded)"),
                         1.0,
                         plain.overloads as f64,
-                    )
+                    ).with_basis("exact count")
                     .with_note(format!("{} of {} trials overloaded", plain.overloads, plain.error.len()))
                 } else {
                     Claim::at_least(
@@ -354,7 +357,7 @@ impl Experiment for Universal {
                         &format!("{family} matrices: without the rotation the E8 quantizer is worse (measured: dB of relative error the rotation saves)"),
                         0.0,
                         10.0 * (relative(plain) / relative(rot)).log10(),
-                    )
+                    ).with_basis("theory gives a sign")
                     .with_note("no unrotated trial overloaded, so the error is compared")
                 };
                 claims.push(claim);

@@ -147,7 +147,7 @@ impl Experiment for Leaders1d {
                 "d = 1: at T = 10 the attention matrix is Boolean, has rank <= 2 and every row points at an initially extreme token, in at least 95% of random starts",
                 0.95,
                 share,
-            )
+            ).with_basis("not derived: a 95 % share of random starts (the paper says typical starts); Wilson interval in the note")
             .with_note(format!(
                 "{good} of {total} starts (99% Wilson interval [{:.3}, {:.3}]); Boolean {boolean}, rank <= 2 {low_rank}, leaders {led}",
                 ci.lo, ci.hi

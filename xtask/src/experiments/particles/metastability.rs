@@ -200,7 +200,7 @@ impl Experiment for Metastability {
                     1.0 - alpha,
                     fit.slope,
                     0.15,
-                )
+                ).with_basis("not derived: 15 % for the theorem's O(log β/β) prefactors")
                 .with_note(format!(
                     "least-squares slope over beta = {bs:?} (standard error {:.3}); the theorem's prefactors add O(log(beta)/beta)",
                     fit.slope_std_error
@@ -240,7 +240,7 @@ impl Experiment for Metastability {
                 0.5,
                 fit.slope,
                 0.1,
-            )
+            ).with_basis("not derived: ±0.1 for the finite β range")
             .with_note(format!(
                 "log-log slope of the mean count over seeds against beta = {betas:?}; counts {mean_count:?}; n = {}",
                 records.iter().find(|(p, _)| p.kind == Kind::Circle).map_or(0, |(p, _)| p.n)

@@ -7,8 +7,15 @@
 //! the curve `Γ = {(t, β): γ_β(t) = 1 − 10⁻³}` of the equiangular ODE (from
 //! iid starts the inner products concentrate at 0, the orthogonal start).
 //! The curve `t*(β)` comes from `infoflow_particles::theory::transition_time`,
-//! independently of the simulation; the claim compares the empirical
-//! transition (the time the fraction crosses 1/2) with it for `β ≤ 6`.
+//! independently of the simulation. The claims compare the empirical
+//! transition (the time the fraction crosses 1/2) for `β ≤ 6` with the
+//! transition time of the same Euler scheme on the equiangular
+//! configuration from the start's median inner product 0
+//! (`theory::euler_transition_time`, exact for that configuration), within
+//! the time grid's ±h/2: the ODE's `t*` sits a few per cent below the
+//! `h = 0.1` scheme's, which explains the 5–6 % offset an earlier version
+//! of the claim saw against the ODE. Claimed for `β ≤ 4` (see
+//! `CLAIMED_BETA`).
 //! Systems run in SIMD lanes ([`infoflow_particles::ensemble`]).
 
 use crate::lab::{
@@ -28,6 +35,12 @@ const STEP: f64 = 0.1;
 const HORIZON: f64 = 30.0;
 const THRESHOLD: f64 = 0.999;
 const DELTA: f64 = 1e-3;
+/// The claims cover `β ≤ 4`: at `d = 128` and `β = 5, 6` the measured
+/// transition comes 4 % and 10 % before the equiangular scheme's (the
+/// symmetric state is unstable there and the iid starts' fluctuations
+/// hasten the collapse; the paper's curve is the `d → ∞` limit), which the
+/// figure shows and the claims do not.
+const CLAIMED_BETA: f64 = 4.0;
 
 /// One `(d, β)` cell row of the diagram.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,22 +170,38 @@ impl Experiment for PhaseDiagram {
                 overlay: vec![Series::dashed("gamma_beta(t) = 0.999", curve_t.clone(), curve_b.clone()).with_color(7)],
             }));
             if d == largest {
-                for (p, m) in rows.iter().filter(|(p, _)| p.beta <= 6.0) {
-                    let expected = theory::transition_time(Normalization::Softmax, p.beta, N, DELTA, 1e6)?
+                for (p, m) in rows.iter().filter(|(p, _)| p.beta <= CLAIMED_BETA) {
+                    let ode = theory::transition_time(Normalization::Softmax, p.beta, N, DELTA, 1e6)?
                         .unwrap_or(f64::INFINITY);
+                    // The same scheme as the simulation (Euler + renormalise,
+                    // h = 0.1) on the equiangular configuration from the
+                    // start's median inner product 0: no discretisation
+                    // bias. If every pair followed the equiangular flow from
+                    // its own start inner product (monotone in it, median
+                    // 0), the pooled fraction would cross 1/2 exactly then;
+                    // what is left is the time grid (crossings interpolated
+                    // between steps: ±h/2).
+                    let expected =
+                        theory::euler_transition_time(Normalization::Softmax, p.beta, N, DELTA, STEP, 0.0, 1e6)?
+                            .unwrap_or(f64::INFINITY);
+                    let tolerance = STEP / 2.0;
                     let measured = crossing(&m.fraction, 0.5).unwrap_or(f64::INFINITY);
                     claims.push(
-                        Claim::relatively_close(
+                        Claim::close(
                             &format!("transition-d{d}-beta{:.2}", p.beta),
                             &format!(
-                                "d = {d}, beta = {:.2}: the empirical transition (fraction of clustered pairs crossing 1/2) lies within 15% of t*(beta) of the equiangular ODE",
+                                "d = {d}, beta = {:.2}: the empirical transition (fraction of clustered pairs crossing 1/2) is the transition time of the same Euler scheme on the equiangular configuration",
                                 p.beta
                             ),
                             expected,
                             measured,
-                            0.15,
+                            tolerance,
                         )
-                        .with_note(format!("n = {N}, delta = 1e-3; {} systems; Euler + renormalise with h = 0.1", p.systems)),
+                        .with_basis("the time grid: ±h/2")
+                        .with_note(format!(
+                            "n = {N}, delta = 1e-3; {} systems; Euler + renormalise with h = 0.1; the ODE's t* = {ode:.3} (h → 0)",
+                            p.systems
+                        )),
                     );
                 }
             }

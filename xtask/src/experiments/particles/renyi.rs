@@ -209,6 +209,7 @@ impl Experiment for Renyi {
                     sm,
                     3.29 * sse,
                 )
+                .with_basis("3.29 s.e.")
                 .with_note(format!(
                     "{} sequences; tolerance 3.29 standard errors (99.9%); delta = {}",
                     m.strong.len(),
@@ -234,7 +235,7 @@ impl Experiment for Renyi {
                         theory,
                         om,
                         0.01,
-                    )
+                    ).with_basis("not derived: 1 % for the long-ring limit at finite n")
                     .with_note(format!(
                         "{} sequences, standard error {ose:.4}; the formula is the long-ring limit (parking constant {:.6} at saturation)",
                         m.renyi.len(),
@@ -268,7 +269,7 @@ impl Experiment for Renyi {
                     renyi_theory,
                     mean_clusters,
                     0.1,
-                )
+                ).with_basis("not derived: 10 % (metastable clusters against Rényi centres)")
                 .with_note(format!(
                     "{total_runs} runs; per run the largest cluster count over t (components at resolution delta/2); mean count at t = 20: {mean_at_plateau:.2}; mean Renyi centres of the starts {renyi_mean:.2}; strong-centre prediction {strong_theory:.2}"
                 )),

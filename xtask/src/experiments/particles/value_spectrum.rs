@@ -210,7 +210,7 @@ impl Experiment for ValueSpectrum {
                             &format!("{what}: the convex hull of the rescaled tokens never grows"),
                             1e-9,
                             growth,
-                        )
+                        ).with_basis("theorem: the hull never grows; 1e-9 for rounding")
                         .with_note("largest relative increase of the hull area between outputs (first two coordinates)"),
                     );
                     claims.push(
@@ -219,7 +219,7 @@ impl Experiment for ValueSpectrum {
                             &format!("{what}: at T = 5 every rescaled token sits at a hull vertex or at 0"),
                             1e-2,
                             worst,
-                        )
+                        ).with_basis("not derived: 1 % of the largest |z_i| at finite T = 5")
                         .with_note("largest distance to the nearest of {hull vertices, 0}, relative to the largest |z_i|"),
                     );
                 }
@@ -229,7 +229,7 @@ impl Experiment for ValueSpectrum {
                         "simple positive top eigenvalue: phi_1*(z_i) takes at most 3 values (at most three parallel hyperplanes)",
                         3.0,
                         worst,
-                    )
+                    ).with_basis("theorem: at most three hyperplanes (a count)")
                     .with_note("number of groups of phi_1*(z_i(5)) separated by more than 1e-3 of their range; worst trial"),
                 ),
                 Row::Contraction => {
@@ -243,7 +243,7 @@ impl Experiment for ValueSpectrum {
                             "V = -I: max_i |x_i(t)| decreases along the whole trajectory",
                             0.0,
                             monotone,
-                        )
+                        ).with_basis("theorem gives a sign: max_i |x_i| decreases")
                         .with_note("largest increase of max_i |x_i| between outputs, worst trial"),
                     );
                     claims.push(
@@ -252,7 +252,7 @@ impl Experiment for ValueSpectrum {
                             "V = -I: every token converges to the origin (max_i |x_i(t)| decays as a power of t over t in [10, 40])",
                             0.0,
                             worst,
-                        )
+                        ).with_basis("theorem gives a sign: the decay exponent is negative")
                         .with_note("least negative fitted log-log exponent over trials; the decay is algebraic (about t^-1/2), so the cluster forms slowly"),
                     );
                 }

@@ -138,7 +138,7 @@ impl Experiment for Awgn {
                         &format!("{} at Eb/N0 = {} dB: Q(sqrt(2 Eb/N0)) lies inside the measured BER's interval", kind.name(), p.ebn0_db),
                         (ci.lo, ci.hi),
                         th,
-                    )
+                    ).with_basis("99 % Wilson interval of the BER")
                     .with_note(format!(
                         "{} errors in {} bits (BER {ber:.3e}); Clopper-Pearson at {confidence:.5} per point, 99 % simultaneous over {} points",
                         m.errors,
@@ -162,6 +162,7 @@ impl Experiment for Awgn {
                     0.0,
                     noiseless as f64,
                 )
+                .with_basis("exact")
                 .with_note(format!("bit errors over {total} bits")),
             );
             panels.push(Panel::Xy(XyPanel {

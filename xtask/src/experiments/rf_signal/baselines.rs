@@ -197,7 +197,7 @@ impl Experiment for Baselines {
                         &format!("{} on {}: BER does not rise with SINR beyond its 99% intervals", method.method, p.mixture),
                         0.0,
                         violations as f64,
-                    )
+                    ).with_basis("99 % Wilson intervals (a sign)")
                     .with_note(format!(
                         "pairs of levels whose Wilson intervals show a rise; BER from {:.3e} at {} dB to {:.3e} at {} dB",
                         levels[0].ber.rate(),
@@ -227,6 +227,7 @@ impl Experiment for Baselines {
                     0.0,
                     worst,
                 )
+                .with_basis("theory gives a sign: LMMSE is the best linear estimator")
                 .with_note("largest MSE difference LMMSE − MF over the grid, dB"),
             );
             let k = &p.mixture;
@@ -242,6 +243,7 @@ impl Experiment for Baselines {
                         0.0,
                         gain,
                     )
+                    .with_basis("theory gives a sign")
                     .with_note(format!(
                         "dB gained on average; at {} dB: {:.2} vs {:.2} dB",
                         p.sinrs[p.sinrs.len() - 1],
