@@ -85,6 +85,7 @@ fn every_bad_input_is_an_error() {
         rejects("cyclic half 0", || CyclicLmmse::new(modem.clone(), 0)),
         rejects("lmmse before fit", || BlockLmmse::new(modem.clone(), 64).unwrap().separate(&frame, Some(0.0))),
         rejects("lmmse fit on nothing", || BlockLmmse::new(modem.clone(), 64).unwrap().fit(&[])),
+        rejects("lmmse prediction before fit", || BlockLmmse::new(modem.clone(), 64).unwrap().predicted_mse(0.0)),
         rejects("mf length", || mf.separate(&frame[..100], None)),
         rejects("mf NaN", || mf.separate(&nan_frame, None)),
         rejects("mf sinr NaN", || mf.separate(&frame, Some(NAN))),

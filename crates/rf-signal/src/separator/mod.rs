@@ -161,6 +161,26 @@ mod tests {
     }
 
     #[test]
+    fn the_lmmse_closed_form_spans_no_gain_to_full_recovery() {
+        let kind = MixtureType::challenge_stand_ins().into_iter().find(|k| k.name() == "QPSK_Noise-like").unwrap();
+        let data = Dataset::new(kind.clone(), 5);
+        let modem: Arc<dyn Modem> = Arc::from(kind.soi.modem());
+        let train: Vec<Mixture> = (0..4).map(|i| data.train(i).unwrap()).collect();
+        let mut lmmse = BlockLmmse::new(modem, 128).unwrap();
+        lmmse.fit(&train).unwrap();
+        let soi_power =
+            crate::separator::covariance::mean_power(&train.iter().map(|m| m.soi.as_slice()).collect::<Vec<_>>())
+                .unwrap();
+        // Interference 10⁶ times stronger: the filter passes nothing and
+        // the error is the SOI itself; 10⁶ times weaker: almost no error.
+        let drowned = lmmse.predicted_mse(-60.0).unwrap();
+        assert!((drowned / soi_power - 1.0).abs() < 0.01, "{drowned} vs {soi_power}");
+        assert!(lmmse.predicted_mse(60.0).unwrap() < 1e-3 * soi_power);
+        let grid: Vec<f64> = (-30..=0).step_by(5).map(|s| lmmse.predicted_mse(s as f64).unwrap()).collect();
+        assert!(grid.windows(2).all(|w| w[1] < w[0]), "{grid:?}");
+    }
+
+    #[test]
     fn bad_input_is_an_error() {
         let kind = MixtureType::challenge_stand_ins().remove(0);
         let data = Dataset::new(kind.clone(), 11);
