@@ -95,10 +95,14 @@ impl Experiment for Calibration {
     }
 
     fn points(&self, profile: Profile) -> Vec<Params> {
+        // Enough repetitions that the claim can fail: at 3,000 the 99 %
+        // Wilson interval around α = 0.05 is ±0.010, so a true type I error
+        // of 0.065 (30 % above α) would leave α outside it; 400 (±0.028)
+        // let a true 0.08 pass.
         let (n, m, reps) = match profile {
             Profile::Smoke => (60, 20, 100),
-            Profile::Quick => (100, 30, 400),
-            Profile::Paper => (200, 50, 2000),
+            Profile::Quick => (100, 30, 3000),
+            Profile::Paper => (200, 50, 10_000),
         };
         Test::ALL
             .iter()
