@@ -220,17 +220,7 @@ impl<L: Lattice> MatrixQuantizer<L> {
         if rows == 0 {
             return Err(Error::invalid("rows", rows, "a matrix needs at least one row"));
         }
-        if config.scales.is_empty() || config.scales.len() > 256 {
-            return Err(Error::invalid("scales", config.scales.len(), "between 1 and 256 scales"));
-        }
-        if config.scales.iter().any(|b| !(b.is_finite() && *b > 0.0)) || config.scales.windows(2).any(|w| w[1] <= w[0])
-        {
-            return Err(Error::invalid(
-                "scales",
-                format!("{:?}", config.scales),
-                "must be positive, finite and increasing",
-            ));
-        }
+        crate::scales::check_scales(&config.scales)?;
         if !(config.fraction > 0.0 && config.fraction <= 1.0) {
             return Err(Error::invalid("fraction", config.fraction, "the time-sharing fraction lies in (0, 1]"));
         }

@@ -187,9 +187,16 @@ impl BlockStats {
     }
 }
 
-fn check_scales(scales: &[f64]) -> Result<()> {
-    if scales.is_empty() || scales.len() > 255 {
-        return Err(Error::invalid("scales", scales.len(), "between 1 and 255 scales"));
+/// Most coarse scales a Voronoi code takes: scale indices are `u8` and
+/// [`VoronoiCode::encode_first_fit`] marks an overloaded block with
+/// `u8::MAX`.
+pub const MAX_SCALES: usize = u8::MAX as usize - 1;
+
+/// The rule every scale set follows: 1 to [`MAX_SCALES`] scales, positive,
+/// finite and increasing.
+pub(crate) fn check_scales(scales: &[f64]) -> Result<()> {
+    if scales.is_empty() || scales.len() > MAX_SCALES {
+        return Err(Error::invalid("scales", scales.len(), "between 1 and 254 scales"));
     }
     if scales.iter().any(|b| !(b.is_finite() && *b > 0.0)) || scales.windows(2).any(|w| w[1] <= w[0]) {
         return Err(Error::invalid("scales", format!("{scales:?}"), "must be positive, finite and increasing"));

@@ -170,6 +170,10 @@ fn every_bad_input_is_an_error() {
         rejects("scale code decode truncated", || ScaleCode::fixed(4).unwrap().decode(&[0xff], 5)),
         rejects("scale code decode huge count", || ScaleCode::fixed(4).unwrap().decode(&[0xff], usize::MAX)),
         rejects("tune empty start", || scales::tune(&e8, &[], &[0.5; 8], &objective)),
+        rejects("255 scales (the overload marker is index 255)", || {
+            let many: Vec<f64> = (1..=255).map(|k| k as f64).collect();
+            MatrixQuantizer::new(Gosset, QuantizerConfig { scales: many, ..QuantizerConfig::e8(16) }, 64)
+        }),
         rejects("bf16 write of an f32 norm", || {
             let bf =
                 MatrixQuantizer::new(Gosset, QuantizerConfig { side: SideInfo::Bf16, ..QuantizerConfig::e8(16) }, 64)

@@ -219,10 +219,7 @@ fn index_of(c: &[u32]) -> u8 {
 impl LutQuantizer {
     /// A quantizer for vectors of length `n ≥ 1`.
     pub fn new(config: LutConfig, n: usize) -> Result<Self> {
-        let s = &config.scales;
-        if s.iter().any(|b| !(b.is_finite() && *b > 0.0)) || s.windows(2).any(|w| w[1] <= w[0]) {
-            return Err(Error::invalid("scales", format!("{s:?}"), "must be positive, finite and increasing"));
-        }
+        crate::scales::check_scales(&config.scales)?;
         let lattice = Checkerboard::new(BLOCK)?;
         let code = HierarchicalCode::new(VoronoiCode::new(lattice, Q)?, 2)?;
         let rotation = SharedRotation::new(config.rotation, n, GROUP, config.seed)?;

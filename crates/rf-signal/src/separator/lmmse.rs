@@ -1,7 +1,7 @@
 //! Block LMMSE with stationary covariances.
 
 use super::covariance::{autocorrelation, mean_power, product, toeplitz};
-use super::{Estimate, Separator, check_examples, interference_power};
+use super::{Estimate, Separator, check_examples, interference_power, known_interference_power};
 use crate::error::{Error, Result};
 use crate::mixture::Mixture;
 use crate::modem::Modem;
@@ -65,10 +65,7 @@ impl BlockLmmse {
             .trained
             .as_ref()
             .ok_or_else(|| Error::Training { separator: "LMMSE", reason: "predicted_mse called before fit".into() })?;
-        if !(crate::mixture::SINR_RANGE_DB.0..=crate::mixture::SINR_RANGE_DB.1).contains(&sinr_db) {
-            return Err(Error::invalid("sinr_db", sinr_db, "the SINR lies in [−60, 60] dB"));
-        }
-        let gamma = 10f64.powf(-sinr_db / 10.0);
+        let gamma = known_interference_power(sinr_db)?;
         let explained: f64 = t
             .lambda
             .iter()

@@ -81,11 +81,18 @@ fn interference_power(modem: &dyn Modem, mixture: &[C64], sinr_db: Option<f64>, 
     check_len("mixture to separate", mixture.len(), modem.frame_len())?;
     check_finite("mixture to separate", mixture)?;
     match sinr_db {
-        Some(s) if !(crate::mixture::SINR_RANGE_DB.0..=crate::mixture::SINR_RANGE_DB.1).contains(&s) => {
-            Err(Error::invalid("sinr_db", s, "the SINR lies in [−60, 60] dB"))
-        }
-        Some(s) => Ok(10f64.powf(-s / 10.0)),
+        Some(s) => known_interference_power(s),
         None => Ok((power(mixture)? - soi_power).max(1e-6 * soi_power)),
+    }
+}
+
+/// The interference power `10^{−sinr/10}` against a unit-power SOI, for a
+/// known SINR in the supported range.
+fn known_interference_power(sinr_db: f64) -> Result<f64> {
+    if (crate::mixture::SINR_RANGE_DB.0..=crate::mixture::SINR_RANGE_DB.1).contains(&sinr_db) {
+        Ok(10f64.powf(-sinr_db / 10.0))
+    } else {
+        Err(Error::invalid("sinr_db", sinr_db, "the SINR lies in [−60, 60] dB"))
     }
 }
 

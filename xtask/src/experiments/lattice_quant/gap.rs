@@ -6,9 +6,9 @@
 //! per-entry distortion `D` of `AᵀB` (arXiv 2410.13780), computed from the
 //! error moments by [`infoflow_lattice_quant::scales::BlockStats`]
 //! (`D = 2d + d² + 2γ² + 4γd`; the scale sets, Huffman index codes and the
-//! tuning are that module's too). The decoder's MMSE factor `α = E[x x̂]/E[x̂²]` is fixed on the training
-//! blocks and applied to both operands (`ε → (α − 1)x + αε`). Rates are
-//! bits per entry of a column of `n = 4096` entries: the lattice indices,
+//! tuning are that module's too). The decoder's MMSE factor
+//! `α = E[x x̂]/E[x̂²]` is fixed on the training blocks and applied to both
+//! operands (`ε → (α − 1)x + αε`). Rates are bits per entry of a column of `n = 4096` entries: the lattice indices,
 //! the scale indices, and 64 bits of column side information.
 //!
 //! Variants, each tuned on training blocks and measured on fresh ones:

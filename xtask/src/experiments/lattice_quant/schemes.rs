@@ -161,7 +161,10 @@ impl Spec {
         let shared = self.fraction() < 1.0;
         match self {
             Spec::E8 { .. } if shared => "E8 k=4, time-sharing".into(),
-            Spec::E8 { scales, .. } if scales.first() == Some(&4.0) => "E8 q=14, NestQuant scales".into(),
+            Spec::E8 { scales, mmse: true, .. } if scales.first() == Some(&4.0) => "E8 q=14, NestQuant scales".into(),
+            Spec::E8 { scales, mmse: false, .. } if scales.first() == Some(&4.0) => {
+                "E8 q=14, NestQuant scales, no MMSE".into()
+            }
             Spec::E8 { scales, mmse: false, .. } => format!("E8 k={}, no MMSE", scales.len()),
             Spec::E8 { scales, .. } => format!("E8 k={}", scales.len()),
             Spec::Absmax { group, rotated, .. } => {

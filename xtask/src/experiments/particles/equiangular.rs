@@ -104,7 +104,6 @@ impl Experiment for Equiangular {
             }
         }
         let gamma = theory::equiangular_solution(norm, p.beta, p.n, 0.0, &times)?;
-        let log_gamma = theory::equiangular_log_gap(norm, p.beta, p.n, 0.0, &times)?;
         let mut out =
             Measured { times: Vec::new(), rho: Vec::new(), log_gap: Vec::new(), max_error: Vec::new(), gamma };
         let mut k = 0;
@@ -134,7 +133,6 @@ impl Experiment for Equiangular {
                 out.rho.push(sum / pairs);
                 out.log_gap.push(log_sum / pairs);
                 out.max_error.push(worst);
-                let _ = log_gamma[k];
                 k += 1;
                 Ok(())
             },
