@@ -425,6 +425,59 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
     }
 }
 
+/// Weighted least squares on `(x, y)` where each `y_i` carries a known
+/// standard error `sigma_i > 0` (weights `1/σ_i²`). The standard errors are
+/// the known-variance ones, `sqrt(1/(S·Var_w x))` for the slope, not
+/// rescaled by the residuals, so a curve that is not a line shows up as a
+/// slope far from its target in units of its error rather than as a wider
+/// error. `r_squared` is the weighted coefficient of determination. Needs
+/// two points and two distinct `x` values.
+pub fn fit_line_weighted(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<LineFit> {
+    ensure_len("fit_line_weighted: y vs x", x.len(), y.len())?;
+    ensure_len("fit_line_weighted: sigma vs x", x.len(), sigma.len())?;
+    if x.len() < 2 {
+        return Err(Error::TooFew { context: "fit_line_weighted", required: 2, found: x.len() });
+    }
+    ensure_finite("fit_line_weighted: x", x)?;
+    ensure_finite("fit_line_weighted: y", y)?;
+    if let Some(&bad) = sigma.iter().find(|&&s| !(s > 0.0 && s.is_finite())) {
+        return Err(Error::invalid("sigma", bad, "standard errors are positive and finite"));
+    }
+    let w: Vec<f64> = sigma.iter().map(|s| 1.0 / (s * s)).collect();
+    let sw: f64 = w.iter().sum();
+    let xm = w.iter().zip(x).map(|(w, a)| w * a).sum::<f64>() / sw;
+    let ym = w.iter().zip(y).map(|(w, b)| w * b).sum::<f64>() / sw;
+    let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
+    for ((&a, &b), &wi) in x.iter().zip(y).zip(&w) {
+        sxx += wi * (a - xm) * (a - xm);
+        sxy += wi * (a - xm) * (b - ym);
+        syy += wi * (b - ym) * (b - ym);
+    }
+    if !(sw.is_finite() && sxx.is_finite() && sxy.is_finite() && syy.is_finite()) {
+        return Err(Error::NonFinite { context: "fit_line_weighted: the sums overflow f64 (rescale the data)" });
+    }
+    if sxx == 0.0 {
+        return Err(Error::invalid("x", "all equal", "a line fit needs two distinct x values"));
+    }
+    let slope = sxy / sxx;
+    let intercept = ym - slope * xm;
+    let rss: f64 = x.iter().zip(y).zip(&w).map(|((&a, &b), wi)| wi * (b - intercept - slope * a).powi(2)).sum();
+    let fit = LineFit {
+        slope,
+        intercept,
+        slope_std_error: (1.0 / sxx).sqrt(),
+        intercept_std_error: (1.0 / sw + xm * xm / sxx).sqrt(),
+        r_squared: if syy == 0.0 { 1.0 } else { 1.0 - rss / syy },
+        n: x.len(),
+    };
+    let parts = [fit.slope, fit.intercept, fit.slope_std_error, fit.intercept_std_error, fit.r_squared];
+    if parts.iter().all(|v| v.is_finite()) {
+        Ok(fit)
+    } else {
+        Err(Error::NonFinite { context: "fit_line_weighted: the sums overflow f64 (rescale the data)" })
+    }
+}
+
 fn logs(context: &'static str, v: &[f64]) -> Result<Vec<f64>> {
     if let Some(&bad) = v.iter().find(|&&a| !(a > 0.0 && a.is_finite())) {
         return Err(Error::invalid(context, bad, "a logarithmic fit needs positive finite values"));
@@ -605,6 +658,24 @@ mod tests {
         let s = fit_semilog(&[0.0, 1.0, 2.0], &[1.0, 0.5, 0.25]).unwrap();
         assert_abs_diff_eq!(s.slope, -std::f64::consts::LN_2, epsilon = 1e-12);
         assert!(s.slope_std_error < 1e-12);
+    }
+
+    #[test]
+    fn weighted_line_fit_by_hand() {
+        // Weights 1, 1, 1/4: x̄_w = 2/3, ȳ_w = 7/9, S_xx = 1, S_xy = 4/3.
+        let f = fit_line_weighted(&[0.0, 1.0, 2.0], &[0.0, 1.0, 3.0], &[1.0, 1.0, 2.0]).unwrap();
+        assert_abs_diff_eq!(f.slope, 4.0 / 3.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(f.intercept, -1.0 / 9.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(f.slope_std_error, 1.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(f.intercept_std_error, (8.0f64 / 9.0).sqrt(), epsilon = 1e-12);
+        // Equal errors: the ordinary slope, with the error σ/√Sxx.
+        let (x, y) = ([1.0, 2.0, 3.0, 4.0, 5.0], [2.1, 3.9, 6.2, 7.8, 10.1]);
+        let g = fit_line_weighted(&x, &y, &[0.5; 5]).unwrap();
+        assert_abs_diff_eq!(g.slope, 1.99, epsilon = 1e-12);
+        assert_abs_diff_eq!(g.slope_std_error, 0.5 / 10f64.sqrt(), epsilon = 1e-12);
+        assert!(fit_line_weighted(&x, &y, &[0.5, 0.5, 0.0, 0.5, 0.5]).is_err());
+        assert!(fit_line_weighted(&x, &y, &[0.5; 4]).is_err());
+        assert!(fit_line_weighted(&[1.0, 1.0], &[1.0, 2.0], &[1.0, 1.0]).is_err());
     }
 
     #[test]

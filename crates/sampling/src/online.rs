@@ -70,15 +70,32 @@ pub enum Learner {
 pub struct Outcome {
     /// The learner's total loss.
     pub loss: f64,
-    /// The best threshold's total loss.
+    /// The best threshold's total loss (over all `θ ∈ ℝ`).
     pub best: f64,
+    /// The best grid threshold's total loss over the played rounds (the
+    /// learner's own comparator class; hallucinated points not counted).
+    pub best_grid: f64,
 }
 
 impl Outcome {
-    /// `loss − best`.
+    /// `loss − best`: regret against the class of all thresholds.
     pub fn regret(&self) -> f64 {
         self.loss - self.best
     }
+
+    /// `loss − best_grid`: regret against the learner's grid. For Hedge this
+    /// is at most [`hedge_bound`] on every sequence.
+    pub fn grid_regret(&self) -> f64 {
+        self.loss - self.best_grid
+    }
+}
+
+/// Hedge's worst-case regret against its `grid + 1` experts at the learning
+/// rate `η = √(8 ln(G + 1)/T)`: `ln(G + 1)/η + ηT/8 = √(T ln(G + 1)/2)`
+/// (Cesa-Bianchi and Lugosi, Theorem 2.2), for losses in `[0, 1]` and any
+/// sequence of outcomes.
+pub fn hedge_bound(grid: usize, horizon: usize) -> f64 {
+    (horizon as f64 * ((grid + 1) as f64).ln() / 2.0).sqrt()
 }
 
 /// The mixture weight `q` with `D_f((1 − q)μ + q·Unif(A)‖μ) = d` for
@@ -142,6 +159,7 @@ pub fn play<R: Rng + ?Sized>(
     let mut log_w = vec![0.0f64; grid + 1];
     // Losses of each grid threshold so far (FTPL's oracle), seeded with the hallucinations.
     let mut grid_loss = vec![0.0f64; grid + 1];
+    let mut played_loss = vec![0.0f64; grid + 1];
     if let Learner::Ftpl { hallucinated, .. } = learner {
         for _ in 0..hallucinated {
             let (z, y) = (rng.random::<f64>(), rng.random::<bool>() as u8 as f64);
@@ -187,10 +205,12 @@ pub fn play<R: Rng + ?Sized>(
             let l = ((x >= thresholds[k]) as u8 as f64 - y).abs();
             log_w[k] -= eta * l;
             grid_loss[k] += l;
+            played_loss[k] += l;
         }
         history.push((x, y));
     }
-    Ok(Outcome { loss, best: best_threshold_loss(&mut history) })
+    let best_grid = played_loss.iter().cloned().fold(f64::INFINITY, f64::min);
+    Ok(Outcome { loss, best: best_threshold_loss(&mut history), best_grid })
 }
 
 /// The smallest number of mistakes of any threshold `1{x ≥ θ}`, `θ ∈ ℝ`.
@@ -226,6 +246,12 @@ mod tests {
                 // O(√T log G) against T = 2000 rounds with 10 % noise.
                 assert!(mean > -60.0 && mean < 400.0, "{adversary:?} {learner:?}: {mean}");
             }
+        }
+        // Hedge's bound holds on every sequence, and the grid is a subclass.
+        for _ in 0..5 {
+            let o =
+                play(Adversary::Smooth { sigma: 0.1 }, &Kl, Learner::Hedge { grid: 64 }, 500, 0.1, &mut rng).unwrap();
+            assert!(o.grid_regret() <= hedge_bound(64, 500) && o.best <= o.best_grid, "{o:?}");
         }
         let q = saturating_weight(&ChiSquared, 0.5, 0.01);
         let chi = 0.01 * (q * 99.0f64).powi(2) + 0.99 * q * q;

@@ -111,6 +111,9 @@ pub trait DynExperiment: Sync {
     fn points(&self, profile: Profile) -> Result<Vec<ErasedPoint>>;
     /// Runs one point given in JSON and returns its record in JSON.
     fn run(&self, point: &Value, streams: &Streams) -> Result<Value>;
+    /// Whether a stored record decodes as this version's record type (one
+    /// written before the type changed is recomputed, not an error).
+    fn decodes(&self, record: &Value) -> bool;
     /// Summarises `(point, record)` pairs given in JSON.
     fn summarize(&self, records: &[(Value, Value)], out: &mut Output) -> Result<Vec<Claim>>;
 }
@@ -201,6 +204,10 @@ impl<E: Experiment> DynExperiment for E {
         serde_json::from_value::<E::Record>(value.clone())
             .context("the record does not round-trip through JSON (does it contain NaN or an infinity?)")?;
         Ok(value)
+    }
+
+    fn decodes(&self, record: &Value) -> bool {
+        E::Record::deserialize(record).is_ok()
     }
 
     fn summarize(&self, records: &[(Value, Value)], out: &mut Output) -> Result<Vec<Claim>> {

@@ -202,7 +202,10 @@ fn run_one(exp: &dyn DynExperiment, opts: &RunOptions) -> Result<Outcome> {
     let todo: Vec<&ErasedPoint> = mine
         .iter()
         .copied()
-        .filter(|p| opts.fresh || dir.matching_record(&p.key, &p.value, opts.seed).is_none())
+        .filter(|p| {
+            // A record of another version's type is recomputed like a missing one.
+            opts.fresh || dir.matching_record(&p.key, &p.value, opts.seed).is_none_or(|r| !exp.decodes(&r.record))
+        })
         .collect();
     let progress = Progress::new(meta.id, todo.len());
     let failures: Vec<String> = todo

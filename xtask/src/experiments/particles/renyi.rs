@@ -7,20 +7,25 @@
 //! radius `δ`; conditioning on the new token makes the `k` earlier ones
 //! independent misses). On the circle the ordinary Rényi centres are
 //! Rényi's random sequential adsorption on a ring of `2π/δ` car lengths:
-//! mean `θ(nδ/2π) · 2π/δ`, `θ` the parking coverage (exact in the long-ring
-//! limit; finite-ring corrections are a few tenths of a percent at 12.6 car
-//! lengths, so that claim has a 1% tolerance).
+//! mean `L·θ(τ)` with `L = 2π/δ` car lengths and `τ = n/L`, `θ` the parking
+//! coverage (the continuum value, exact on a ring at saturation), plus the
+//! first-order correction `(1 − e^{−τ})θ′(τ)` for a fixed number `n` of
+//! arrivals ([`expected_renyi_centres_circle`]); claimed within 3.29 s.e.
 //!
 //! **Dynamics.** `n = 200` tokens uniform on the circle, causal SA with
 //! `β = 64`, `Q = K = V = I`, adaptive Dormand–Prince to `t = 100`. The
 //! number of meta-stable clusters of a run is the largest number of clusters
 //! (connected components at angular resolution `δ/2`) it reaches — the
 //! first meta-stable state, once every cluster has formed and before any two
-//! merge — and its mean is compared with the expected number of Rényi
-//! centres of the initial sequence (the count at `t = 20` is reported too).
+//! merge — and it is compared run by run with the number of Rényi centres
+//! of the run's own start (mean paired difference 0 within 3.29 s.e.; the
+//! count at `t = 20` is reported too).
 //! The share of
 //! tokens within 10⁻² of the current position of a Rényi (or strong Rényi)
 //! centre is recorded over time (mean, 10th and 90th percentiles over runs).
+
+/// Why the paired meta-stable claim may not hold at this scale.
+const METASTABLE_DISCREPANCY: &str = "arXiv 2411.04990 identifies the meta-stable clusters with the Rényi centres in the limit β → ∞ (δ = 4β^{−1/2} → 0); at β = 64 the paired difference is what this run measured, not yet explained";
 
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
@@ -229,15 +234,15 @@ impl Experiment for Renyi {
                     Cell::from(theory),
                 ])?;
                 claims.push(
-                    Claim::relatively_close(
+                    Claim::close(
                         &format!("renyi-circle-n{}", p.n),
-                        &format!("circle, n = {}: mean number of Renyi centres = theta(n delta / 2 pi) 2 pi / delta (Renyi parking)", p.n),
+                        &format!("circle, n = {}: mean number of Renyi centres = L theta(n/L) + (1 - e^-tau) theta'(tau), L = 2 pi / delta (Renyi parking with n fixed arrivals)", p.n),
                         theory,
                         om,
-                        0.01,
-                    ).with_basis("not derived: 1 % for the long-ring limit at finite n")
+                        3.29 * ose,
+                    ).with_basis("3.29 s.e.")
                     .with_note(format!(
-                        "{} sequences, standard error {ose:.4}; the formula is the long-ring limit (parking constant {:.6} at saturation)",
+                        "{} sequences, standard error {ose:.4}; the continuum value plus the fixed-n correction (parking constant {:.6} at saturation)",
                         m.renyi.len(),
                         infoflow_particles::renyi::renyi_constant()
                     )),
@@ -262,18 +267,28 @@ impl Experiment for Renyi {
             let strong_theory = expected_strong_centres(2, 200, delta())?;
             let renyi_mean =
                 runs.iter().flat_map(|m| m.renyi.iter()).map(|&c| c as f64).sum::<f64>() / total_runs as f64;
-            claims.push(
-                Claim::relatively_close(
-                    "metastable-clusters",
-                    "causal SA (n = 200, d = 2, beta = 64): the number of meta-stable clusters matches the expected number of Renyi centres (within 10%)",
-                    renyi_theory,
-                    mean_clusters,
-                    0.1,
-                ).with_basis("not derived: 10 % (metastable clusters against Rényi centres)")
-                .with_note(format!(
-                    "{total_runs} runs; per run the largest cluster count over t (components at resolution delta/2); mean count at t = 20: {mean_at_plateau:.2}; mean Renyi centres of the starts {renyi_mean:.2}; strong-centre prediction {strong_theory:.2}"
-                )),
-            );
+            // Paired per run: the run's meta-stable count against the Rényi
+            // centres of its own start, so the claim's error is the spread of
+            // the difference, not of either count.
+            let mut diff = Welford::new();
+            for m in &runs {
+                for (c, r) in m.clusters.iter().zip(&m.renyi) {
+                    diff.push(c.iter().copied().max().unwrap_or(0) as f64 - *r as f64);
+                }
+            }
+            let (dm, dse) = (diff.mean()?, diff.std_error()?);
+            let claim = Claim::close(
+                "metastable-clusters",
+                "causal SA (n = 200, d = 2, beta = 64): each run's number of meta-stable clusters equals the number of Renyi centres of its start (mean paired difference 0)",
+                0.0,
+                dm,
+                3.29 * dse,
+            )
+            .with_basis("3.29 s.e. of the paired difference")
+            .with_note(format!(
+                "{total_runs} runs; mean difference {dm:.3} ± {dse:.3}; per run the largest cluster count over t (components at resolution delta/2), mean {mean_clusters:.2}; mean count at t = 20: {mean_at_plateau:.2}; mean Renyi centres of the starts {renyi_mean:.2} (theory {renyi_theory:.2}); strong-centre prediction {strong_theory:.2}"
+            ));
+            claims.push(claim.as_discrepancy(METASTABLE_DISCREPANCY));
             let mut panel_series = Vec::new();
             for (k, (label, get)) in [
                 ("Renyi centres", (|m: &Measured| m.captured_renyi.clone()) as fn(&Measured) -> Vec<Vec<f64>>),
