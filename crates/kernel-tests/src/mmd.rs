@@ -175,6 +175,22 @@ fn variance(sx: &Sums, sy: &Sums, sxy: &Sums, n: f64, m: f64, unbiased: bool) ->
     4.0 * var(&gx) / n + 4.0 * var(&gy) / m
 }
 
+/// The population `MMD²` of `N(0, I_d)` and `N(θ, I_d)` under the Gaussian
+/// kernel `exp(−‖x − y‖²/(2ℓ²))`, in closed form:
+/// `2 (ℓ²/(ℓ² + 2))^{d/2} (1 − exp(−‖θ‖²/(2(ℓ² + 2))))` (each expectation
+/// `E k(X, Y)` is a Gaussian integral). `theta2` is `‖θ‖²`. An error for a
+/// non-positive or non-finite `ℓ` or a negative or non-finite `‖θ‖²`.
+pub fn gaussian_shift_mmd2(d: usize, ell: f64, theta2: f64) -> Result<f64> {
+    if !(ell > 0.0 && ell.is_finite()) {
+        return Err(Error::invalid("bandwidth", ell, "positive and finite"));
+    }
+    if !(theta2 >= 0.0 && theta2.is_finite()) {
+        return Err(Error::invalid("|theta|^2", theta2, "non-negative and finite"));
+    }
+    let r = ell * ell / (ell * ell + 2.0);
+    Ok(2.0 * r.powf(d as f64 / 2.0) * (1.0 - (-theta2 / (2.0 * (ell * ell + 2.0))).exp()))
+}
+
 /// The unbiased `MMD²_u` of samples `x` (`n × d`) and `y` (`m × d`),
 /// `n, m ≥ 2`, with its variance (see the module docs).
 pub fn unbiased(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Estimate> {
@@ -239,22 +255,17 @@ mod tests {
         }
     }
 
-    /// MMD² of N(0, I) and N(θ, I) under the Gaussian kernel (closed form).
-    fn mmd2_gaussian(d: usize, ell: f64, theta2: f64) -> f64 {
-        let r = ell * ell / (ell * ell + 2.0);
-        2.0 * r.powf(d as f64 / 2.0) * (1.0 - (-theta2 / (2.0 * (ell * ell + 2.0))).exp())
-    }
-
     #[test]
     fn estimators_on_a_gaussian_shift_and_against_direct_sums() {
-        assert!((mmd2_gaussian(1, 1.0, 1.0) - 0.17727).abs() < 1e-5);
+        assert!((gaussian_shift_mmd2(1, 1.0, 1.0).unwrap() - 0.17727).abs() < 1e-5);
         let mut rng = Streams::for_point(1, "kernel-tests.mmd", "shift").stream(0);
         let n = 3000;
         let x = gaussian_matrix(n, 2, &mut rng);
         let mut y = gaussian_matrix(n, 2, &mut rng);
         (0..n).for_each(|i| y[(i, 0)] += 1.0);
         let k = Gaussian::new(1.0).unwrap();
-        let truth = mmd2_gaussian(2, 1.0, 1.0);
+        let truth = gaussian_shift_mmd2(2, 1.0, 1.0).unwrap();
+        assert!(gaussian_shift_mmd2(2, 0.0, 1.0).is_err() && gaussian_shift_mmd2(2, 1.0, f64::NAN).is_err());
         let u = unbiased(&k, x.as_ref(), y.as_ref(), Par::Seq).unwrap();
         assert!((u.mmd2 - truth).abs() < 4.0 * u.variance.sqrt(), "{} vs {truth} ± {}", u.mmd2, u.variance.sqrt());
         let l = linear(&k, x.as_ref(), y.as_ref(), Par::Seq).unwrap();

@@ -14,14 +14,18 @@
 //! present. The staircase is predicted from the start alone: two clusters at
 //! angle `Δ` merge after a time `e^{β(1 − cos Δ)}` up to polynomial factors,
 //! so merges come in the order of increasing `1 − cos Δ`, each leaving a
-//! cluster at the normalised mass-weighted mean. Claims, per β: the run's
+//! cluster at the pair's mass-weighted mean angle. Claims, per β: the run's
 //! plateaus (between merges and after the last one) have exactly the
 //! predicted levels in the predicted order (here 0.28, 0.44, 0.52, 1; a run
 //! without merges fails), and at each plateau's log-time midpoint the
 //! energy exceeds its level by the predicted clusters' cross terms
-//! `Σ_{c≠c'} m_c m_c' e^{β(⟨x_c, x_c'⟩ − 1)}/n²` within 100 % of them. The
-//! start, before the first merge, is not a plateau: the closest pair (gap
-//! 0.04) collapses at once (`ln(t)/β → 0`).
+//! `Σ_{c≠c'} m_c m_c' e^{β(⟨x_c, x_c'⟩ − 1)}/n²` within 100 % of them; every
+//! merge after the first comes at the two-body time of the merging pair
+//! from its gap on the previous plateau, within a first-order allowance for
+//! the other clusters' pull and the gap's earlier drift (derived per merge
+//! in `predicted_staircase`). The start, before the first merge, is not a
+//! plateau: the closest pair (gap 0.04) collapses at once
+//! (`ln(t)/β → 0`), and its merge time is reported, not claimed.
 
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
@@ -30,7 +34,8 @@ use anyhow::Result;
 use infoflow_numerics::rng::Streams;
 use infoflow_particles::observables::{EnergyNormalization, energy};
 use infoflow_particles::{
-    Attention, Event, Normalization, Particles, Scheme, SolveOptions, SphereDynamics, Tolerances, log_times, solve_with,
+    Attention, Event, Normalization, Particles, Scheme, SolveOptions, SphereDynamics, Tolerances, log_times,
+    solve_with, theory,
 };
 use serde::{Deserialize, Serialize};
 
@@ -84,46 +89,116 @@ struct Plateau {
     /// The cross terms `Σ_{c≠c'} m_c m_c' e^{β(⟨x_c, x_c'⟩ − 1)} / n²` of the
     /// predicted clusters.
     cross: f64,
+    /// `ln t` of the merge that starts the plateau: the two-body time of
+    /// the merging pair from its gap on the previous plateau.
+    ln_merge: f64,
+    /// The allowance on `ln_merge` (see [`predicted_staircase`]).
+    merge_tolerance: f64,
 }
 
 /// The staircase the theory predicts from the start alone: as `β → ∞` two
 /// clusters at angle `Δ` merge after a time `e^{β(1 − cos Δ)}` up to
 /// polynomial factors, so merges happen in the order of increasing
-/// `1 − cos Δ` over all pairs present, each merge producing a cluster at
-/// the normalised mass-weighted mean (the integrator's merging rule). The
-/// plateau after each merge has level `Σ_c (m_c/n)²` and the energy exceeds
-/// it by the cross terms of the clusters present.
-fn predicted_staircase(angles: &[f64], beta: f64) -> Vec<Plateau> {
-    let mut clusters: Vec<([f64; 2], f64)> = angles.iter().map(|a| ([a.cos(), a.sin()], 1.0)).collect();
+/// `1 − cos Δ` over all pairs present. An isolated pair's mass-weighted mean
+/// angle is invariant (each member turns towards the other at a speed
+/// proportional to the other's mass), so the merged cluster sits there (the
+/// integrator merges at distance `1/√(β log β)`, where the normalised vector
+/// mean it uses agrees to `O(d³)`). The plateau after each merge has level
+/// `Σ_c (m_c/n)²` and the energy exceeds it by the cross terms of the
+/// clusters present.
+///
+/// Merge times: all gaps close at once, each pair at its own two-body
+/// speed, and the `k`-th merge comes exponentially later than the one
+/// before, so it takes the two-body time
+/// [`theory::two_cluster_log_merge_time`] of the pair with its current
+/// masses from its gap on the previous plateau down to `theta_end`. Two
+/// first-order corrections bound the error in `ln t`: during the pair's own
+/// plateau the other clusters `c` change its closing speed by a relative
+/// `ε = Σ_c m_c (e^{β(cos φ_ac − 1)} + e^{β(cos φ_bc − 1)}) / ((m_a + m_b)
+/// e^{β(cos θ − 1)} sin θ)`; and on each earlier plateau `j` (until `t_j`)
+/// the gap between the two groups' mean angles already moved, at most at
+/// the rate `R_j = Σ_{u ⊆ a or b} (m_u/m_group) Σ_{v ⊄ group} (m_v/n)
+/// e^{β(cos φ_uv − 1)} sin φ_uv` over the clusters then present, so by
+/// `Δθ ≤ Σ_j (t_j − t_{j−1}) R_j`, which moves `ln t` by `β sin θ · Δθ`.
+/// The allowance is `ε + β sin θ Δθ` plus 10⁻³ for the solver.
+fn predicted_staircase(angles: &[f64], beta: f64, theta_end: f64) -> Result<Vec<Plateau>> {
+    /// A cluster: mean angle, mass and the starting tokens it holds.
+    #[derive(Clone)]
+    struct Cluster {
+        angle: f64,
+        mass: f64,
+        tokens: Vec<usize>,
+    }
+    let mut clusters: Vec<Cluster> =
+        angles.iter().enumerate().map(|(i, &a)| Cluster { angle: a, mass: 1.0, tokens: vec![i] }).collect();
     let n = angles.len() as f64;
-    let dot = |a: &[f64; 2], b: &[f64; 2]| a[0] * b[0] + a[1] * b[1];
+    let weight = |phi: f64| (beta * (phi.cos() - 1.0)).exp();
+    // The configurations of the plateaus so far (the first: the start) and
+    // the predicted times their plateaus ended.
+    let mut history: Vec<Vec<Cluster>> = Vec::new();
+    let mut ends: Vec<f64> = Vec::new();
     let mut plateaus = Vec::new();
     while clusters.len() > 1 {
         let mut pair = (0, 1);
         for i in 0..clusters.len() {
             for j in i + 1..clusters.len() {
-                if dot(&clusters[i].0, &clusters[j].0) > dot(&clusters[pair.0].0, &clusters[pair.1].0) {
+                let gap = |x: (usize, usize)| (clusters[x.0].angle - clusters[x.1].angle).abs();
+                if gap((i, j)) < gap(pair) {
                     pair = (i, j);
                 }
             }
         }
-        let (b, a) = (clusters.remove(pair.1), clusters[pair.0]);
-        let m = a.1 + b.1;
-        let v = [a.1 * a.0[0] + b.1 * b.0[0], a.1 * a.0[1] + b.1 * b.0[1]];
-        let r = v[0].hypot(v[1]);
-        clusters[pair.0] = ([v[0] / r, v[1] / r], m);
-        let level = clusters.iter().map(|c| (c.1 / n).powi(2)).sum();
+        let (a, b) = (clusters[pair.0].clone(), clusters[pair.1].clone());
+        let theta = (a.angle - b.angle).abs();
+        let ln_merge = if theta > theta_end {
+            theory::two_cluster_log_merge_time(beta, n as usize, a.mass as usize, b.mass as usize, theta, theta_end)?
+        } else {
+            f64::NEG_INFINITY
+        };
+        let own = weight(theta) * theta.sin();
+        let others: f64 = clusters
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != pair.0 && *i != pair.1)
+            .map(|(_, c)| c.mass * (weight(c.angle - a.angle) + weight(c.angle - b.angle)))
+            .sum();
+        let eps = others / ((a.mass + b.mass) * own);
+        history.push(clusters.clone());
+        // Drift of the gap on the earlier plateaus.
+        let mut drift = 0.0;
+        for (j, config) in history.iter().enumerate().take(history.len() - 1) {
+            let start = if j == 0 { 0.0 } else { ends[j - 1] };
+            let mut rate = 0.0;
+            for group in [&a, &b] {
+                let inside = |c: &Cluster| c.tokens.iter().all(|t| group.tokens.contains(t));
+                for u in config.iter().filter(|u| inside(u)) {
+                    for v in config.iter().filter(|v| !inside(v)) {
+                        let phi = (u.angle - v.angle).abs();
+                        rate += u.mass / group.mass * v.mass / n * weight(phi) * phi.sin();
+                    }
+                }
+            }
+            drift += (ends[j] - start) * rate;
+        }
+        let merge_tolerance = eps + beta * theta.sin() * drift + 1e-3;
+        ends.push(ln_merge.exp());
+        let b = clusters.remove(pair.1);
+        let a = &mut clusters[pair.0];
+        a.angle = (a.mass * a.angle + b.mass * b.angle) / (a.mass + b.mass);
+        a.mass += b.mass;
+        a.tokens.extend(b.tokens);
+        let level = clusters.iter().map(|c| (c.mass / n).powi(2)).sum();
         let mut cross = 0.0;
         for (i, ci) in clusters.iter().enumerate() {
             for (j, cj) in clusters.iter().enumerate() {
                 if i != j {
-                    cross += ci.1 * cj.1 * (beta * (dot(&ci.0, &cj.0) - 1.0)).exp() / (n * n);
+                    cross += ci.mass * cj.mass * weight(ci.angle - cj.angle) / (n * n);
                 }
             }
         }
-        plateaus.push(Plateau { level, cross });
+        plateaus.push(Plateau { level, cross, ln_merge, merge_tolerance });
     }
-    plateaus
+    Ok(plateaus)
 }
 
 impl Experiment for Staircase {
@@ -208,7 +283,8 @@ impl Experiment for Staircase {
                     seen.push((m.cluster_energy[i], m.energy[i]));
                 }
             }
-            let predicted = predicted_staircase(&start_angles(), p.beta);
+            let merge = 1.0 / (p.beta * p.beta.ln()).sqrt();
+            let predicted = predicted_staircase(&start_angles(), p.beta, 2.0 * merge)?;
             let levels = |v: &[f64]| v.iter().map(|l| format!("{l:.2}")).collect::<Vec<_>>().join(", ");
             let (level_error, note) = if seen.len() == predicted.len() {
                 let worst = seen.iter().zip(&predicted).map(|(s, q)| (s.0 - q.level).abs()).fold(0.0, f64::max);
@@ -263,6 +339,36 @@ impl Experiment for Staircase {
                 .with_note(format!(
                     "measured: the largest |E − level − cross| / cross over the plateaus; start energy {:.4} vs 1/n = 0.2 (before the first merge, not a plateau)",
                     m.energy[0]
+                )),
+            );
+            // Merge times against the two-body prediction, merge by merge.
+            let (mut worst, mut shown) = (0.0f64, Vec::new());
+            if m.merges.len() == predicted.len() {
+                for (t, q) in m.merges.iter().zip(&predicted).skip(1) {
+                    let dev = (t.ln() - q.ln_merge).abs() / q.merge_tolerance;
+                    worst = if dev.is_nan() { f64::NAN } else { worst.max(dev) };
+                    shown.push(format!("{:.3} vs {:.3} (± {:.3})", t.ln(), q.ln_merge, q.merge_tolerance));
+                }
+            } else {
+                worst = f64::INFINITY;
+                shown.push(format!("{} merges seen, {} predicted", m.merges.len(), predicted.len()));
+            }
+            claims.push(
+                Claim::at_most(
+                    &format!("merge-times-beta{}", p.beta),
+                    &format!(
+                        "beta = {}: every merge after the first comes at the two-body time (n/(m_a + m_b)) ∫ e^(β(1 − cos θ))/sin θ dθ of the merging pair from its gap on the previous plateau (largest |Δ ln t| over its allowance)",
+                        p.beta
+                    ),
+                    1.0,
+                    worst,
+                )
+                .with_basis("first-order perturbation: the other clusters' pull ε plus the gap's drift before the plateau (β sin θ Δθ), plus 1e-3 for the solver; derived per merge")
+                .with_note(format!(
+                    "ln t measured vs predicted, merges 2 on: {}; the first merge (gap 0.04, t = O(1), inside the start's transient where the event is only located to the adaptive step) is not claimed: {:.3} vs {:.3}",
+                    shown.join("; "),
+                    m.merges.first().map_or(f64::NAN, |t| t.ln()),
+                    predicted.first().map_or(f64::NAN, |q| q.ln_merge)
                 )),
             );
             series.push(
