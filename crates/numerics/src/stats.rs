@@ -187,7 +187,11 @@ pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> Result<I
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    Ok(Interval { lo: (centre - half).max(0.0), hi: (centre + half).min(1.0) })
+    // At k = 0 (k = n) the bound is exactly 0 (1); rounding would leave it a
+    // few ulps inside, excluding a true proportion of 0 (1).
+    let lo = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if successes == trials { 1.0 } else { (centre + half).min(1.0) };
+    Ok(Interval { lo, hi })
 }
 
 /// Clopper–Pearson ("exact") interval for a binomial proportion, from Beta
@@ -658,6 +662,14 @@ mod tests {
         let s = fit_semilog(&[0.0, 1.0, 2.0], &[1.0, 0.5, 0.25]).unwrap();
         assert_abs_diff_eq!(s.slope, -std::f64::consts::LN_2, epsilon = 1e-12);
         assert!(s.slope_std_error < 1e-12);
+    }
+
+    #[test]
+    fn wilson_is_exact_at_the_ends() {
+        for n in [1, 7, 3000, 100_000] {
+            assert_eq!(wilson_interval(n, n, 0.9999).unwrap().hi, 1.0);
+            assert_eq!(wilson_interval(0, n, 0.9999).unwrap().lo, 0.0);
+        }
     }
 
     #[test]

@@ -208,6 +208,55 @@ pub fn clusters(p: &Particles, threshold: f64) -> Result<Vec<Cluster>> {
     Ok(out)
 }
 
+/// Whether the tokens lie in some open hemisphere `{x : ⟨w, x⟩ > 0}` (the
+/// event of Wendel's theorem; [`crate::theory::wendel_probability`]), for
+/// `d = 2` and `d = 3` and points in general position.
+///
+/// On the circle: some angular gap between consecutive tokens exceeds π.
+/// On S²: the feasible normals form an open cone whose closure has an
+/// extreme ray on two active constraints, so the tokens lie in an open
+/// hemisphere iff for some pair `i, j` (not antipodal) every other token
+/// lies strictly on one side of the great circle through `x_i, x_j` (then
+/// tilting the normal towards `x_i + x_j` admits `i` and `j` too):
+/// `O(n³)`. An error for other dimensions (an LP would be needed).
+pub fn in_open_hemisphere(p: &Particles) -> Result<bool> {
+    let x = p.positions();
+    let n = p.len();
+    if n <= 1 {
+        return Ok(true);
+    }
+    match p.dim() {
+        2 => {
+            let mut angles: Vec<f64> = (0..n).map(|i| x[(i, 1)].atan2(x[(i, 0)])).collect();
+            angles.sort_by(f64::total_cmp);
+            let wrap = angles[0] + 2.0 * std::f64::consts::PI - angles[n - 1];
+            Ok(angles.windows(2).map(|w| w[1] - w[0]).fold(wrap, f64::max) > std::f64::consts::PI)
+        }
+        3 => {
+            let row = |i: usize| [x[(i, 0)], x[(i, 1)], x[(i, 2)]];
+            for i in 0..n {
+                for j in i + 1..n {
+                    let (a, b) = (row(i), row(j));
+                    let w = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+                    if w.iter().all(|v| *v == 0.0) {
+                        continue;
+                    }
+                    let side = |k: usize| {
+                        let c = row(k);
+                        w[0] * c[0] + w[1] * c[1] + w[2] * c[2]
+                    };
+                    let others = (0..n).filter(|&k| k != i && k != j);
+                    if others.clone().all(|k| side(k) > 0.0) || others.clone().all(|k| side(k) < 0.0) {
+                        return Ok(true);
+                    }
+                }
+            }
+            Ok(false)
+        }
+        d => Err(Error::invalid("dimension", d, "the hemisphere test is implemented for d = 2 and d = 3")),
+    }
+}
+
 /// Number of Gram eigenvalues above `tolerance`: the dimension of the span
 /// the tokens effectively occupy.
 pub fn effective_dimension(p: &Particles, tolerance: f64) -> Result<usize> {
@@ -308,6 +357,23 @@ pub fn polygon_area(points: &[(f64, f64)], vertices: &[usize]) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_hemisphere_cases() {
+        let third = 2.0 * std::f64::consts::PI / 3.0;
+        assert!(!in_open_hemisphere(&Particles::on_circle(&[0.0, third, 2.0 * third]).unwrap()).unwrap());
+        assert!(in_open_hemisphere(&Particles::on_circle(&[0.0, 0.1, 3.0]).unwrap()).unwrap());
+        // The regular tetrahedron contains the origin; four points near a pole do not.
+        let tetra = Mat::from_fn(4, 3, |i, k| {
+            let v = [[1.0, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]];
+            v[i][k] / 3f64.sqrt()
+        });
+        assert!(!in_open_hemisphere(&Particles::on_sphere(tetra.clone()).unwrap()).unwrap());
+        let pole = Mat::from_fn(4, 3, |i, k| if k == 2 { 1.0 } else { 0.3 * tetra[(i, k)] });
+        assert!(in_open_hemisphere(&Particles::on_sphere(pole).unwrap()).unwrap());
+        let four = Mat::from_fn(3, 4, |i, k| if i == k { 1.0 } else { 0.0 });
+        assert!(in_open_hemisphere(&Particles::on_sphere(four).unwrap()).is_err());
+    }
     use crate::model::Attention;
     use approx::assert_abs_diff_eq;
     use infoflow_numerics::rng::Streams;

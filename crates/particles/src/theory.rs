@@ -326,6 +326,26 @@ pub fn two_cluster_log_merge_time(
     Ok(beta * (1.0 - c0) + integral.ln() + (n as f64 / (m_a + m_b) as f64).ln())
 }
 
+/// Wendel's probability that `n` iid uniform points on `S^{d−1}` lie in some
+/// open hemisphere: `2^{−(n−1)} Σ_{k=0}^{d−1} C(n − 1, k)` (1 for `d ≥ n`).
+/// Computed in logarithms, so it stays accurate for large `n`.
+pub fn wendel_probability(n: usize, d: usize) -> Result<f64> {
+    if n == 0 || d == 0 {
+        return Err(Error::invalid("n, d", format!("{n}, {d}"), "at least one point in dimension at least 1"));
+    }
+    if d >= n {
+        return Ok(1.0);
+    }
+    let (mut ln_choose, mut total) = (0.0f64, 0.0f64);
+    for k in 0..d {
+        if k > 0 {
+            ln_choose += ((n - k) as f64).ln() - (k as f64).ln();
+        }
+        total += (ln_choose - (n - 1) as f64 * std::f64::consts::LN_2).exp();
+    }
+    Ok(total.min(1.0))
+}
+
 #[cfg(test)]
 mod euler_tests {
     use super::*;
@@ -371,6 +391,17 @@ mod euler_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wendel_reference_values() {
+        // particles.md §1: n = 32: d = 2 → 1.49e-8, d = 3 → 2.31e-7,
+        // d = 8 → 1.66e-3, d = 16 → 0.5, d = 32 → 1.
+        let w = |d: usize| wendel_probability(32, d).unwrap();
+        assert!((w(2) / 1.49e-8 - 1.0).abs() < 0.01 && (w(3) / 2.31e-7 - 1.0).abs() < 0.01);
+        assert!((w(8) / 1.663e-3 - 1.0).abs() < 1e-3 && (w(16) - 0.5).abs() < 1e-12 && w(32) == 1.0);
+        assert!((wendel_probability(4, 3).unwrap() - 7.0 / 8.0).abs() < 1e-14);
+        assert!(wendel_probability(0, 3).is_err());
+    }
 
     #[test]
     fn two_cluster_time_closed_forms() {

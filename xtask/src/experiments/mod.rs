@@ -26,6 +26,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(particles::staircase::Staircase),
         Box::new(particles::causal::Causal),
         Box::new(particles::renyi::Renyi),
+        Box::new(particles::wendel::Wendel),
         Box::new(lattice_quant::lattices::Lattices),
         Box::new(lattice_quant::rate_distortion::RateDistortion),
         Box::new(lattice_quant::universal::Universal),

@@ -11,6 +11,7 @@ pub mod phase_diagram;
 pub mod renyi;
 pub mod staircase;
 pub mod value_spectrum;
+pub mod wendel;
 
 crate::names! {
     /// The two dynamics on the sphere: self-attention (softmax) and

@@ -20,7 +20,9 @@
 //! merge — and it is compared run by run with the number of Rényi centres
 //! of the run's own start (mean paired difference 0 within 3.29 s.e.; the
 //! count at `t = 20` is reported too).
-//! The share of
+//! Lemma 5.1 is checked on the same runs: a strong centre `s_j` separated by
+//! `c(1 + 2ε)β^{−1/2}` from every earlier token moves less than `εcβ^{−1/2}`
+//! up to `T_j = ε e^{c²/2 − c⁴/(24β)}/s_j` (`ε = 0.1`). The share of
 //! tokens within 10⁻² of the current position of a Rényi (or strong Rényi)
 //! centre is recorded over time (mean, 10th and 90th percentiles over runs).
 
@@ -94,6 +96,23 @@ pub struct Measured {
     pub captured_renyi: Vec<Vec<f64>>,
     /// Share captured by strong Rényi centres, per run and output time.
     pub captured_strong: Vec<Vec<f64>>,
+    /// Lemma 5.1, per run: the largest displacement of a strong centre `s_j`
+    /// (separated by `c(1 + 2ε)β^{−1/2}` from every earlier token at the
+    /// start) at the output times up to `T_j`, over the lemma's bound
+    /// `εcβ^{−1/2}`; and how many centres were checked.
+    pub lemma_worst: Vec<f64>,
+    /// See `lemma_worst`.
+    pub lemma_checked: Vec<usize>,
+}
+
+/// Lemma 5.1's `ε`.
+const LEMMA_EPS: f64 = 0.1;
+
+/// Lemma 5.1's time for the strong centre with 1-based index `s`:
+/// `T_j = ε e^{c²/2 − c⁴/(24β)}/s_j` (`c = 4`).
+fn lemma_time(s: usize) -> f64 {
+    let c: f64 = 4.0;
+    LEMMA_EPS * (c * c / 2.0 - c.powi(4) / (24.0 * BETA)).exp() / s as f64
 }
 
 fn captured(q: &Particles, centres: &[usize]) -> f64 {
@@ -147,6 +166,8 @@ impl Experiment for Renyi {
             clusters: Vec::new(),
             captured_renyi: Vec::new(),
             captured_strong: Vec::new(),
+            lemma_worst: Vec::new(),
+            lemma_checked: Vec::new(),
         };
         let dynamics = SphereDynamics::new(&Attention::softmax(BETA).with_mask(Mask::Causal), p.d)?;
         let mut times = log_times(0.1, 100.0, 31)?;
@@ -162,12 +183,29 @@ impl Experiment for Renyi {
                 Kind::Sequence => {}
                 Kind::Dynamics => {
                     let (mut cl, mut cr, mut cs) = (Vec::new(), Vec::new(), Vec::new());
+                    // Lemma 5.1's centres: strong, and separated from every
+                    // earlier token by c(1 + 2ε)β^{−1/2} at the start.
+                    let x0 = start.positions();
+                    let dist = |x: &faer::Mat<f64>, i: usize, y: &faer::Mat<f64>, j: usize| {
+                        (0..p.d).map(|a| (x[(i, a)] - y[(j, a)]).powi(2)).sum::<f64>().sqrt()
+                    };
+                    let separation = 2.0 * (delta() * (1.0 + 2.0 * LEMMA_EPS) / 2.0).sin();
+                    let lemma: Vec<usize> =
+                        sc.iter().copied().filter(|&j| (0..j).all(|i| dist(x0, i, x0, j) >= separation)).collect();
+                    let bound = LEMMA_EPS * delta();
+                    let (mut worst, mut checked) = (0.0f64, std::collections::BTreeSet::new());
                     solve_with(
                         &dynamics,
                         &start,
                         &times,
                         &SolveOptions::new(Scheme::Adaptive(Tolerances::default())),
-                        |_, q| {
+                        |t, q| {
+                            for &j in &lemma {
+                                if t > 0.0 && t <= lemma_time(j + 1) {
+                                    worst = worst.max(dist(q.positions(), j, x0, j) / bound);
+                                    checked.insert(j);
+                                }
+                            }
                             cl.push(clusters(q, (delta() / 2.0).cos())?.len());
                             cr.push(captured(q, &rc));
                             cs.push(captured(q, &sc));
@@ -177,6 +215,8 @@ impl Experiment for Renyi {
                     out.clusters.push(cl);
                     out.captured_renyi.push(cr);
                     out.captured_strong.push(cs);
+                    out.lemma_worst.push(worst);
+                    out.lemma_checked.push(checked.len());
                 }
             }
         }
@@ -289,6 +329,18 @@ impl Experiment for Renyi {
                 "{total_runs} runs; mean difference {dm:.3} ± {dse:.3}; per run the largest cluster count over t (components at resolution delta/2), mean {mean_clusters:.2}; mean count at t = 20: {mean_at_plateau:.2}; mean Renyi centres of the starts {renyi_mean:.2} (theory {renyi_theory:.2}); strong-centre prediction {strong_theory:.2}"
             ));
             claims.push(claim.as_discrepancy(METASTABLE_DISCREPANCY));
+            let lemma_worst = runs.iter().flat_map(|m| m.lemma_worst.iter().copied()).fold(0.0f64, f64::max);
+            let lemma_checked: usize = runs.iter().flat_map(|m| m.lemma_checked.iter()).sum();
+            claims.push(
+                Claim::at_most(
+                    "lemma-5.1",
+                    &format!("Lemma 5.1 (quasi-stationarity): a strong centre s_j separated by c(1 + 2ε)β^(-1/2) from the earlier tokens moves less than εcβ^(-1/2) up to T_j = ε e^(c²/2 − c⁴/(24β))/s_j (c = 4, ε = {LEMMA_EPS}, β = 64; largest displacement over the bound)"),
+                    1.0,
+                    lemma_worst,
+                )
+                .with_basis("the lemma's inequality: no tolerance (displacements sampled at the output times up to T_j)")
+                .with_note(format!("{lemma_checked} centres checked over {total_runs} runs")),
+            );
             let mut panel_series = Vec::new();
             for (k, (label, get)) in [
                 ("Renyi centres", (|m: &Measured| m.captured_renyi.clone()) as fn(&Measured) -> Vec<Vec<f64>>),
