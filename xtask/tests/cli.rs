@@ -300,6 +300,27 @@ fn a_damaged_record_makes_the_report_incomplete_not_a_stale_pass() {
 }
 
 #[test]
+fn a_record_of_an_older_type_is_recomputed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(out, &[CHEAP, "--profile", "smoke"]);
+    let points = out.join(CHEAP).join("points");
+    let mut files: Vec<_> = std::fs::read_dir(&points).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let victim = &files[0];
+    let original: Value = serde_json::from_slice(&std::fs::read(victim).unwrap()).unwrap();
+    // Same key, point and seed; the record of a type with other fields.
+    let mut old = original.clone();
+    old["record"] = serde_json::json!({ "a_field_this_version_does_not_have": 1 });
+    std::fs::write(victim, serde_json::to_vec(&old).unwrap()).unwrap();
+    let o = run_ok(out, &[CHEAP, "--profile", "smoke"]);
+    let log = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(log.contains(", 1 run,"), "the old-type record is recomputed:\n{log}");
+    let now: Value = serde_json::from_slice(&std::fs::read(victim).unwrap()).unwrap();
+    assert_eq!(now["record"], original["record"], "recomputed identically");
+}
+
+#[test]
 fn a_summary_older_than_its_records_is_not_shown() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();

@@ -357,6 +357,9 @@ pub fn polygon_area(points: &[(f64, f64)], vertices: &[usize]) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Attention;
+    use approx::assert_abs_diff_eq;
+    use infoflow_numerics::rng::Streams;
 
     #[test]
     fn open_hemisphere_cases() {
@@ -374,9 +377,6 @@ mod tests {
         let four = Mat::from_fn(3, 4, |i, k| if i == k { 1.0 } else { 0.0 });
         assert!(in_open_hemisphere(&Particles::on_sphere(four).unwrap()).is_err());
     }
-    use crate::model::Attention;
-    use approx::assert_abs_diff_eq;
-    use infoflow_numerics::rng::Streams;
 
     #[test]
     fn energy_normalisations_agree_and_single_cluster_is_one() {
