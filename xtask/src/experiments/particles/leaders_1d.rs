@@ -61,7 +61,7 @@ pub struct Measured {
     pub rank: Vec<usize>,
     /// Whether every row's argmax is an initially extreme token, per start.
     pub leaders: Vec<bool>,
-    /// Rows of `P` at `T` not within [`GAP`] of a unit vector, per start.
+    /// Rows of `P` at `T` not within 10⁻⁶ of a unit vector, per start.
     pub mixed_rows: Vec<usize>,
     /// Whether every Boolean row is the unit vector of an initially extreme
     /// token (the theorem's form: the one mixed row, if any, is exempt).
