@@ -1,0 +1,42 @@
+//! The neural-network layer of infoflow, on [burn] 0.21.
+//!
+//! This is the only crate of the workspace that depends on a deep-learning
+//! framework; the domain crates use it behind an optional `learned` feature
+//! (`docs/architecture.md`), so a user who needs no learned model never
+//! compiles burn.
+//!
+//! * [`iq`]: 1-D complex signals as two real channels (I/Q), both ways.
+//! * [`wavenet`]: a non-causal WaveNet (dilated gated residual layers with
+//!   skip connections), the RF Challenge's 30 × 128 as a preset.
+//! * [`mlp`]: a multilayer perceptron.
+//!
+//! Backends: [`Cpu`] (burn's pure-Rust `Flex`) and [`CpuTrain`] (the same
+//! with automatic differentiation) by default; the `gpu` feature adds burn's
+//! CUDA backend. Every layer is generic over `B: Backend`.
+//!
+//! Bad input gets an [`Error`], never a panic: shapes are checked before
+//! they reach burn, which panics on a mismatch.
+//!
+//! ```
+//! use infoflow_nn::{Cpu, iq, wavenet::WaveNetConfig};
+//! use num_complex::Complex64 as C64;
+//!
+//! let device = Default::default();
+//! let net = WaveNetConfig::new(2, 8).init::<Cpu>(&device).unwrap();
+//! let x: Vec<C64> = (0..64).map(|k| C64::new((k as f64).sin(), 0.0)).collect();
+//! let y = net.forward(iq::to_tensor::<Cpu>(&[x], &device).unwrap()).unwrap();
+//! assert_eq!(iq::from_tensor(y).unwrap()[0].len(), 64);
+//! ```
+
+pub mod error;
+pub mod iq;
+pub mod mlp;
+pub mod wavenet;
+
+pub use error::{Error, Result};
+
+/// burn's pure-Rust CPU backend.
+pub type Cpu = burn::backend::Flex;
+
+/// [`Cpu`] with automatic differentiation, for training.
+pub type CpuTrain = burn::backend::Autodiff<Cpu>;
