@@ -8,6 +8,9 @@
 //! * [`iq`]: 1-D complex signals as two real channels (I/Q), both ways.
 //! * [`wavenet`]: a non-causal WaveNet (dilated gated residual layers with
 //!   skip connections), the RF Challenge's 30 × 128 as a preset.
+//! * [`unet`]: the challenge's 1-D UNet (batch-normalised input, five
+//!   encoder levels with a long first kernel, transposed-convolution
+//!   decoder with skips), any input length.
 //! * [`mlp`]: a multilayer perceptron.
 //!
 //! Backends: [`Cpu`] (burn's pure-Rust `Flex`) and [`CpuTrain`] (the same
@@ -31,6 +34,7 @@
 pub mod error;
 pub mod iq;
 pub mod mlp;
+pub mod unet;
 pub mod wavenet;
 
 pub use error::{Error, Result};

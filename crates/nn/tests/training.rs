@@ -1,5 +1,5 @@
-//! Training a tiny WaveNet: it fits one batch, and two runs from the same
-//! seed end at the same weights. One test function, so that no other test
+//! Training tiny models: a WaveNet and a UNet each fit one batch, and two
+//! WaveNet runs from the same seed end at the same weights. One test function, so that no other test
 //! of this binary touches burn's seeded generator in between.
 
 use burn::module::Module;
@@ -7,6 +7,7 @@ use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Device, Tensor, TensorData};
 use infoflow_nn::CpuTrain;
+use infoflow_nn::unet::UNetConfig;
 use infoflow_nn::wavenet::{WaveNet, WaveNetConfig};
 use infoflow_numerics::rng::Streams;
 use rand::RngExt;
@@ -46,7 +47,7 @@ fn train(seed: u64, steps: usize) -> (Vec<f32>, WaveNet<CpuTrain>) {
 }
 
 #[test]
-fn a_tiny_wavenet_fits_one_batch_and_training_is_deterministic() {
+fn tiny_models_fit_one_batch_and_training_is_deterministic() {
     let (losses, net) = train(7, 300);
     let (first, last) = (losses[0], *losses.last().unwrap());
     assert!(last < first / 10.0, "loss {first} → {last}");
@@ -58,4 +59,18 @@ fn a_tiny_wavenet_fits_one_batch_and_training_is_deterministic() {
     let b: Vec<f32> = twin.forward(x).unwrap().into_data().into_vec().unwrap();
     assert_eq!(a, b, "same seed, same weights");
     assert_eq!(net.num_params(), twin.num_params());
+
+    // The UNet (no dropout, two levels) fits the same batch.
+    CpuTrain::seed(&device, 11);
+    let mut unet = UNetConfig::new(2, 8).with_dropout(0.0, 0.0).init::<CpuTrain>(&device).unwrap();
+    let mut opt = AdamConfig::new().init();
+    let (x, y) = batch(&device);
+    let mut losses = Vec::new();
+    for _ in 0..300 {
+        let loss = (unet.forward(x.clone()).unwrap() - y.clone()).powf_scalar(2.0).mean();
+        losses.push(loss.clone().into_scalar());
+        let grads = GradientsParams::from_grads(loss.backward(), &unet);
+        unet = opt.step(3e-3, unet, grads);
+    }
+    assert!(losses[299] < losses[0] / 10.0, "UNet loss {} → {}", losses[0], losses[299]);
 }
