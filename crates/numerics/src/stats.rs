@@ -383,6 +383,12 @@ impl LineFit {
     pub fn slope_within(&self, target: f64, tolerance: f64) -> bool {
         (self.slope - target).abs() <= tolerance
     }
+
+    /// The fit, or a `NonFinite` error when any of its numbers is not finite.
+    fn checked(self, context: &'static str) -> Result<Self> {
+        let parts = [self.slope, self.intercept, self.slope_std_error, self.intercept_std_error, self.r_squared];
+        if parts.iter().all(|v| v.is_finite()) { Ok(self) } else { Err(Error::NonFinite { context }) }
+    }
 }
 
 /// Ordinary least squares on `(x, y)`; needs three points and two distinct
@@ -421,12 +427,7 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Result<LineFit> {
         r_squared: if syy == 0.0 { 1.0 } else { 1.0 - rss / syy },
         n: x.len(),
     };
-    let parts = [fit.slope, fit.intercept, fit.slope_std_error, fit.intercept_std_error, fit.r_squared];
-    if parts.iter().all(|v| v.is_finite()) {
-        Ok(fit)
-    } else {
-        Err(Error::NonFinite { context: "fit_line: the sums overflow f64 (rescale the data)" })
-    }
+    fit.checked("fit_line: the sums overflow f64 (rescale the data)")
 }
 
 /// Weighted least squares on `(x, y)` where each `y_i` carries a known
@@ -474,12 +475,7 @@ pub fn fit_line_weighted(x: &[f64], y: &[f64], sigma: &[f64]) -> Result<LineFit>
         r_squared: if syy == 0.0 { 1.0 } else { 1.0 - rss / syy },
         n: x.len(),
     };
-    let parts = [fit.slope, fit.intercept, fit.slope_std_error, fit.intercept_std_error, fit.r_squared];
-    if parts.iter().all(|v| v.is_finite()) {
-        Ok(fit)
-    } else {
-        Err(Error::NonFinite { context: "fit_line_weighted: the sums overflow f64 (rescale the data)" })
-    }
+    fit.checked("fit_line_weighted: the sums overflow f64 (rescale the data)")
 }
 
 fn logs(context: &'static str, v: &[f64]) -> Result<Vec<f64>> {

@@ -229,16 +229,23 @@ impl Experiment for IsVsRs {
             // b/(1 − b) of ν; the empirical CDF of m draws has mean error
             // 0.8687/√m − 1/(6m) (asymptotic Kolmogorov mean with its first
             // correction; m's spread adds a relative 3/(8m)).
-            let tests: Vec<(f64, f64, f64, f64)> = rows
+            // (n, prediction, truncation bias bound) at every n.
+            let predicted: Vec<(f64, f64, f64)> = rows
                 .iter()
-                .filter(|(p, _)| p.n >= RATE_FROM)
-                .filter_map(|(p, m)| {
-                    let v = m.errors.iter().find(|v| v.0 == "rejection")?;
+                .map(|(p, _)| {
                     let cap = (p.n as f64).sqrt();
                     let b = truncation_loss(name, cap);
                     let kept = p.n as f64 * (1.0 - b) / cap;
-                    let predicted = KOLMOGOROV_MEAN / kept.sqrt() - 1.0 / (6.0 * kept);
-                    Some((p.n as f64, v.1, predicted, v.2 + b / (1.0 - b)))
+                    (p.n as f64, KOLMOGOROV_MEAN / kept.sqrt() - 1.0 / (6.0 * kept), b / (1.0 - b))
+                })
+                .collect();
+            let tests: Vec<(f64, f64, f64, f64)> = rows
+                .iter()
+                .zip(&predicted)
+                .filter(|((p, _), _)| p.n >= RATE_FROM)
+                .filter_map(|((_, m), &(n, expected, bias))| {
+                    let v = m.errors.iter().find(|v| v.0 == "rejection")?;
+                    Some((n, v.1, expected, v.2 + bias))
                 })
                 .collect();
             let z = two_sided_z(1.0 - 0.01 / (2 * tests.len().max(1)) as f64)?;
@@ -262,16 +269,6 @@ impl Experiment for IsVsRs {
                     let v = err(est);
                     Series::line_markers(*est, v.iter().map(|x| x.0).collect(), v.iter().map(|x| x.1).collect())
                         .with_color(i)
-                })
-                .collect();
-            // Rejection's prediction at every n: the Kolmogorov mean of its
-            // m ≈ n(1 − b)/√n kept draws.
-            let predicted: Vec<(f64, f64)> = rows
-                .iter()
-                .map(|(p, _)| {
-                    let cap = (p.n as f64).sqrt();
-                    let kept = p.n as f64 * (1.0 - truncation_loss(name, cap)) / cap;
-                    (p.n as f64, KOLMOGOROV_MEAN / kept.sqrt() - 1.0 / (6.0 * kept))
                 })
                 .collect();
             series.push(
