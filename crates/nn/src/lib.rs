@@ -12,6 +12,14 @@
 //!   encoder levels with a long first kernel, transposed-convolution
 //!   decoder with skips), any input length.
 //! * [`mlp`]: a multilayer perceptron.
+//! * [`embedding`]: DiffWave's diffusion-step embedding.
+//! * [`architecture`]: the separator architectures behind one type
+//!   ([`Architecture`] configures, [`Net`] runs).
+//! * [`train`]: a resumable trainer over on-the-fly data (AdamW, cosine or
+//!   plateau schedules, clipping, validation, early stopping, checkpoints,
+//!   deterministic ChaCha8 batches).
+//! * [`model_file`]: weights in safetensors plus a JSON card, checked on
+//!   load.
 //!
 //! Backends: [`Cpu`] (burn's pure-Rust `Flex`) and [`CpuTrain`] (the same
 //! with automatic differentiation) by default; the `gpu` feature adds burn's
@@ -31,12 +39,17 @@
 //! assert_eq!(iq::from_tensor(y).unwrap()[0].len(), 64);
 //! ```
 
+pub mod architecture;
+pub mod embedding;
 pub mod error;
 pub mod iq;
 pub mod mlp;
+pub mod model_file;
+pub mod train;
 pub mod unet;
 pub mod wavenet;
 
+pub use architecture::{Architecture, Net};
 pub use error::{Error, Result};
 
 /// burn's pure-Rust CPU backend.

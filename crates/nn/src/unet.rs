@@ -25,7 +25,8 @@ use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
 
 /// The architecture's hyper-parameters.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UNetConfig {
     /// Filters of each encoder level (its length is the depth `L ≥ 1`).
     pub encoder_filters: Vec<usize>,
@@ -82,7 +83,7 @@ impl UNetConfig {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let depth = self.encoder_filters.len();
         if depth == 0 || self.decoder_filters.len() != depth {
             return Err(Error::invalid(
@@ -192,6 +193,11 @@ pub struct UNet<B: Backend> {
 }
 
 impl<B: Backend> UNet<B> {
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.in_channels
+    }
+
     /// `[b, in, n] → [b, out, n]` for any `n ≥ 1`; an error for another
     /// channel count or an empty input.
     pub fn forward(&self, x: Tensor<B, 3>) -> Result<Tensor<B, 3>> {

@@ -28,7 +28,8 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::backend::Backend;
 
 /// The architecture's hyper-parameters.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WaveNetConfig {
     /// Residual layers `L ≥ 1`.
     pub layers: usize,
@@ -87,7 +88,7 @@ impl WaveNetConfig {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.layers == 0 || self.channels == 0 || self.in_channels == 0 || self.out_channels == 0 {
             return Err(Error::invalid(
                 "layers, channels, in, out",
@@ -176,6 +177,11 @@ impl<B: Backend> WaveNet<B> {
     /// The receptive field in samples.
     pub fn receptive_field(&self) -> usize {
         2 * self.half_width + 1
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.in_channels
     }
 
     /// `[b, in, n] → [b, out, n]`; an error for another channel count or an

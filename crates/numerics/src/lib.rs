@@ -12,6 +12,7 @@
 //! | [`linalg`] | Gram matrices and pairwise distances through faer GEMM, Haar rotations, (randomized) Walsh–Hadamard | particles, lattice-quant, kernel-tests |
 //! | [`signal`] | complex signals, power and dB, cached FFT plans, FFT convolution and correlation, upsampling | rf-signal, the lab (diffusion-sep next) |
 //! | [`stats`] | Welford moments, binomial intervals, histograms, quantiles, line fits, Kolmogorov–Smirnov | every experiment |
+//! | [`fs`] | atomic file writes (temporary file, fsync, rename) | rf-signal, nn, the lab |
 //! | [`fuzz`] | seeded byte mutations for the no-panic tests of every parser and decoder | rf-signal, lattice-quant, kernel-tests |
 //! | [`special`] | Gaussian tail `Q` and its inverse, log-sum-exp, vectorised exponentials (portable and AVX-512, bit-identical) | particles, rf-signal, kernel-tests, lattice-quant, sampling |
 //!
@@ -64,6 +65,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod fs;
 pub mod fuzz;
 #[cfg(feature = "dense")]
 pub mod linalg;

@@ -210,11 +210,7 @@ fn write(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
     }
     header.push('\n');
     let header_len = u32::try_from(header.len()).map_err(|_| file_error(path, "the header is too long"))?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| file_error(path, "not a file path"))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+    infoflow_numerics::fs::write_atomic(path, |f| {
         f.write_all(&[0x93, b'N', b'U', b'M', b'P', b'Y', version, 0])?;
         if version == 1 {
             f.write_all(&(header_len as u16).to_le_bytes())?;
@@ -222,14 +218,9 @@ fn write(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
             f.write_all(&header_len.to_le_bytes())?;
         }
         f.write_all(header.as_bytes())?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        file_error(path, e.to_string())
+        f.write_all(data)
     })
+    .map_err(|e| file_error(path, e.to_string()))
 }
 
 fn check_shape(path: &Path, shape: &[usize], len: usize) -> Result<()> {

@@ -1,0 +1,185 @@
+//! Model files: a directory with the weights in safetensors
+//! (`weights.safetensors`, through burn's store) and a JSON card
+//! (`card.json`): the architecture, the recipe, what it was trained on, the
+//! training's end values, the code version and the weights' checksum.
+//!
+//! Loading builds the net the card describes, checks the weights against
+//! the card's XXH3-64 checksum (a truncated or corrupted file is refused)
+//! and requires every tensor of the net to be in the file with its shape and
+//! nothing else; [`load_expecting`] also refuses a card of another
+//! architecture than the caller's.
+
+use crate::architecture::{Architecture, Net};
+use crate::error::{Error, Result};
+use crate::train::{TrainConfig, TrainLog};
+use burn::module::Module;
+use burn::tensor::backend::Backend;
+use burn_store::{ModuleSnapshot, SafetensorsStore};
+use infoflow_numerics::rng::stable_hash;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The card format this version writes and reads.
+pub const CARD_FORMAT: u32 = 1;
+
+/// The weights' file name inside a model directory.
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+
+/// The card's file name inside a model directory.
+pub const CARD_FILE: &str = "card.json";
+
+/// A model card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCard {
+    /// [`CARD_FORMAT`].
+    pub format: u32,
+    /// The model's name (its directory under `models/`).
+    pub name: String,
+    /// The architecture.
+    pub architecture: Architecture,
+    /// Trainable parameters.
+    pub parameters: usize,
+    /// The training recipe.
+    pub recipe: TrainConfig,
+    /// What the model was trained on (the data source's description).
+    pub data: serde_json::Value,
+    /// Steps done.
+    pub steps: usize,
+    /// The step whose net was kept (best validation loss).
+    pub best_step: usize,
+    /// Validation loss of the kept net.
+    pub validation_loss: f64,
+    /// `(steps, mean training loss, validation loss, learning rate)` at each
+    /// validation.
+    pub curve: Vec<(usize, f64, f64, f64)>,
+    /// Training wall time, seconds.
+    pub wall_s: f64,
+    /// Share of the wall time spent generating data.
+    pub data_share: f64,
+    /// Threads the training ran on.
+    pub threads: usize,
+    /// The code version (crate version and commit).
+    pub code_version: String,
+    /// The command that reproduces the model.
+    pub command: String,
+    /// XXH3-64 of the weights file, hexadecimal.
+    pub weights_xxh3: String,
+}
+
+impl ModelCard {
+    /// A card for `net` trained with `recipe` on `data`, from its log;
+    /// `weights_xxh3` is filled in by [`save`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn new<B: Backend>(
+        name: &str,
+        architecture: &Architecture,
+        net: &Net<B>,
+        recipe: &TrainConfig,
+        data: serde_json::Value,
+        log: &TrainLog,
+        code_version: &str,
+        command: &str,
+    ) -> Self {
+        Self {
+            format: CARD_FORMAT,
+            name: name.into(),
+            architecture: architecture.clone(),
+            parameters: net.num_params(),
+            recipe: recipe.clone(),
+            data,
+            steps: log.steps,
+            best_step: log.best_step,
+            validation_loss: log.best_validation,
+            curve: log.validations.clone(),
+            wall_s: log.wall_s,
+            data_share: if log.wall_s > 0.0 { log.data_s / log.wall_s } else { 0.0 },
+            threads: rayon::current_num_threads(),
+            code_version: code_version.into(),
+            command: command.into(),
+            weights_xxh3: String::new(),
+        }
+    }
+}
+
+/// Writes `net` and its card into `dir` (created if missing), each file
+/// atomically, the weights first; fills in the card's checksum.
+pub fn save<B: Backend>(dir: &Path, net: &Net<B>, card: &mut ModelCard) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let weights = dir.join(WEIGHTS_FILE);
+    let mut store = SafetensorsStore::from_bytes(None).metadata("infoflow-model", card.name.clone());
+    net.save_into(&mut store).map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
+    let bytes = store.get_bytes().map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
+    card.weights_xxh3 = format!("{:016x}", stable_hash(&bytes));
+    infoflow_numerics::fs::write_bytes_atomic(&weights, &bytes).map_err(|e| Error::io(&weights, e))?;
+    let path = dir.join(CARD_FILE);
+    let mut json = serde_json::to_vec_pretty(card).map_err(|e| Error::model_file(&path, e))?;
+    json.push(b'\n');
+    infoflow_numerics::fs::write_bytes_atomic(&path, &json).map_err(|e| Error::io(&path, e))
+}
+
+/// Reads a model card.
+pub fn read_card(dir: &Path) -> Result<ModelCard> {
+    let path = dir.join(CARD_FILE);
+    let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let format = serde_json::from_slice::<serde_json::Value>(&text)
+        .map_err(|e| Error::model_file(&path, format!("not JSON: {e}")))?
+        .get("format")
+        .and_then(|f| f.as_u64());
+    if format != Some(u64::from(CARD_FORMAT)) {
+        return Err(Error::model_file(&path, format!("card format {format:?}; this version reads {CARD_FORMAT}")));
+    }
+    let card: ModelCard =
+        serde_json::from_slice(&text).map_err(|e| Error::model_file(&path, format!("not a model card: {e}")))?;
+    card.architecture.check().map_err(|e| Error::model_file(&path, format!("architecture: {e}")))?;
+    Ok(card)
+}
+
+/// Loads the model in `dir`: the net its card describes, with the weights
+/// checked against the card.
+pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Net<B>, ModelCard)> {
+    let card = read_card(dir)?;
+    let weights = dir.join(WEIGHTS_FILE);
+    let bytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
+    let hash = format!("{:016x}", stable_hash(&bytes));
+    if hash != card.weights_xxh3 {
+        return Err(Error::model_file(
+            &weights,
+            format!("checksum {hash} differs from the card's {} (corrupted, truncated or replaced)", card.weights_xxh3),
+        ));
+    }
+    let mut net = card.architecture.init::<B>(device)?;
+    let mut store = SafetensorsStore::from_bytes(Some(bytes)).validate(true).allow_partial(false);
+    let result = net.load_from(&mut store).map_err(|e| Error::model_file(&weights, format!("does not load: {e}")))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(Error::model_file(
+            &weights,
+            format!(
+                "does not fit the card's architecture: {} errors, missing {:?}, unused {:?}",
+                result.errors.len(),
+                result.missing,
+                result.unused
+            ),
+        ));
+    }
+    if net.num_params() != card.parameters {
+        return Err(Error::model_file(&weights, "the parameter count differs from the card's"));
+    }
+    Ok((net, card))
+}
+
+/// [`load`], refusing a model of another architecture than `expected`.
+pub fn load_expecting<B: Backend>(
+    dir: &Path,
+    expected: &Architecture,
+    device: &B::Device,
+) -> Result<(Net<B>, ModelCard)> {
+    let card = read_card(dir)?;
+    if card.architecture != *expected {
+        return Err(Error::model_file(
+            &dir.join(CARD_FILE),
+            format!("a {} of another configuration than the expected {}", card.architecture.kind(), expected.kind()),
+        ));
+    }
+    load(dir, device)
+}
