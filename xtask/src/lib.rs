@@ -7,8 +7,10 @@
 //!
 //! * [`lab`]: the framework (experiment trait, runner, store, plots, report).
 //! * [`experiments`]: one folder per crate, one file per experiment.
+//! * [`models`]: the recipes of the shipped trained models (`cargo xtask train`).
 
 #![warn(missing_docs)]
 
 pub mod experiments;
 pub mod lab;
+pub mod models;

@@ -50,6 +50,8 @@ pub mod unet;
 pub mod wavenet;
 
 pub use architecture::{Architecture, Net};
+/// burn, re-exported so that the domain crates use nn's version.
+pub use burn;
 pub use error::{Error, Result};
 
 /// burn's pure-Rust CPU backend.

@@ -47,6 +47,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An error of a learned separator's network, model file or training
+    /// (feature `learned`), as infoflow-nn printed it.
+    #[error("learned separator: {0}")]
+    Learned(String),
     /// An error from the shared numerics.
     #[error(transparent)]
     Numerics(#[from] infoflow_numerics::Error),

@@ -33,6 +33,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(lattice_quant::gap::Gap),
         Box::new(rf_signal::awgn::Awgn),
         Box::new(rf_signal::baselines::Baselines),
+        Box::new(rf_signal::learned::Learned),
         Box::new(sampling::rates::Rates),
         Box::new(sampling::selection_rules::SelectionRules),
         Box::new(sampling::is_vs_rs::IsVsRs),

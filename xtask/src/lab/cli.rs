@@ -3,7 +3,7 @@
 use super::experiment::{DynExperiment, Profile};
 use super::report;
 use super::runner::{self, DEFAULT_SEED, Outcome, RunOptions, Shard, UsageError};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -22,6 +22,27 @@ enum Command {
     /// Run the experiment suite. Without a subcommand: every experiment at
     /// the quick profile into results/, then the report.
     Experiments(ExperimentsArgs),
+    /// Train a shipped model from its recipe into models/<name>/ (weights
+    /// and card); resumes from its checkpoint when restarted.
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    /// The model's name; none lists the models.
+    name: Option<String>,
+    /// Recipe scale: shipped (the models in the repository) or paper (the challenge's sizes).
+    #[arg(long, value_enum, default_value_t = crate::models::Scale::Shipped)]
+    scale: crate::models::Scale,
+    /// Models folder.
+    #[arg(long, default_value_os_t = crate::models::models_dir())]
+    out: PathBuf,
+    /// Fewer steps than the recipe (a smoke run).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -132,7 +153,10 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>, registry: &
 
 /// Runs a parsed command against a registry; returns the exit status.
 pub fn execute(cli: Cli, registry: &[Box<dyn DynExperiment>]) -> u8 {
-    let Command::Experiments(args) = cli.command;
+    let args = match cli.command {
+        Command::Experiments(args) => args,
+        Command::Train(args) => return report_exit(train_cmd(args).map(|()| true)),
+    };
     let result = match args.action {
         None => run_cmd(
             registry,
@@ -150,6 +174,11 @@ pub fn execute(cli: Cli, registry: &[Box<dyn DynExperiment>]) -> u8 {
         Some(Action::Run(run)) => run_cmd(registry, run),
         Some(Action::Report { out }) => report_cmd(registry, &out),
     };
+    report_exit(result)
+}
+
+/// The exit status of a command's result, printing an error.
+fn report_exit(result: Result<bool>) -> u8 {
     match result {
         Ok(true) => EXIT_OK,
         Ok(false) => EXIT_FAILED,
@@ -168,6 +197,33 @@ struct Listing {
     paper: &'static str,
     figure: &'static str,
     points: std::collections::BTreeMap<&'static str, usize>,
+}
+
+fn train_cmd(args: TrainArgs) -> Result<()> {
+    use crate::models;
+    let Some(name) = args.name else {
+        for r in models::recipes(args.scale) {
+            println!(
+                "{:<22} {:<18} {} on {}-sample crops, {} steps",
+                r.name,
+                r.kind.name(),
+                r.architecture.kind(),
+                r.crop,
+                r.config.steps
+            );
+        }
+        return Ok(());
+    };
+    let recipe = models::recipe(&name, args.scale).map_err(|e| UsageError(e.to_string()))?;
+    if let Some(t) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t as usize)
+            .build_global()
+            .context("starting the worker threads")?;
+    }
+    let dir = models::train(&recipe, args.scale, &args.out, args.steps.map(|s| s as usize))?;
+    println!("{}", dir.display());
+    Ok(())
 }
 
 fn list(registry: &[Box<dyn DynExperiment>], json: bool) -> Result<()> {

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`MatchedFilter`] | no separation: `ŝ = y`, bits from the SOI demodulator | nothing |
 //! | [`BlockLmmse`] | `ŝ = C_s (C_s + κ² C_b)⁻¹ y` on consecutive blocks, stationary (Toeplitz) covariances | mixtures with their SOI |
+//! | `LearnedSeparator` (feature `learned`) | a WaveNet or UNet mapping the mixture's I/Q to the SOI's (the RF Challenge's learned baselines) | mixtures drawn on the fly, or given ones |
 //! | [`CyclicLmmse`] | a periodically time-varying Wiener filter: one FIR filter per phase of the SOI's period (equivalently a FRESH filter on the cyclic frequencies `k/P`) | mixtures with their SOI |
 //!
 //! Trainable separators learn from [`Mixture`]s (mixture, SOI, SINR), the
@@ -22,9 +23,13 @@
 
 mod covariance;
 mod cyclic;
+#[cfg(feature = "learned")]
+mod learned;
 mod lmmse;
 
 pub use cyclic::CyclicLmmse;
+#[cfg(feature = "learned")]
+pub use learned::{LearnedSeparator, MixtureSource};
 pub use lmmse::BlockLmmse;
 
 use crate::error::{Error, Result, check_finite, check_len};

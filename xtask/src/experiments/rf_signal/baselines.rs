@@ -99,6 +99,65 @@ pub struct Measured {
 
 const METHODS: [&str; 3] = ["MF", "LMMSE", "cyclic LMMSE"];
 
+/// A separator with the name the experiments show.
+pub(crate) type Named = (String, Box<dyn Separator>);
+
+/// The classical separators ([`METHODS`]: MF, block LMMSE, cyclostationary
+/// LMMSE) trained on the first `train` training mixtures of `data`, and the
+/// block LMMSE's closed-form MSE at each of `sinrs`.
+pub(crate) fn classical(
+    data: &Dataset,
+    train: usize,
+    block: usize,
+    half: usize,
+    sinrs: &[f64],
+) -> Result<(Vec<Named>, Vec<f64>)> {
+    let modem: Arc<dyn Modem> = Arc::from(data.kind().soi.modem());
+    let train = (0..train as u64).map(|i| data.train(i)).collect::<Result<Vec<Mixture>, _>>()?;
+    let mut lmmse = BlockLmmse::new(modem.clone(), block)?;
+    lmmse.fit(&train)?;
+    let mut mf = MatchedFilter::new(modem.clone());
+    mf.fit(&train)?;
+    let mut cyclic = CyclicLmmse::new(modem, half)?;
+    cyclic.fit(&train)?;
+    let predicted = sinrs.iter().map(|&s| lmmse.predicted_mse(s)).collect::<Result<Vec<f64>, _>>()?;
+    let separators: Vec<Box<dyn Separator>> = vec![Box::new(mf), Box::new(lmmse), Box::new(cyclic)];
+    Ok((METHODS.iter().map(|m| m.to_string()).zip(separators).collect(), predicted))
+}
+
+/// Every separator on `frames` test mixtures of `data` at each SINR (blind
+/// SINR): per method the levels, and per method, level and frame the MSE.
+pub(crate) fn evaluate(
+    separators: &[Named],
+    data: &Dataset,
+    sinrs: &[f64],
+    frames: usize,
+) -> Result<(Vec<MethodResult>, Vec<Vec<Vec<f64>>>)> {
+    let mut methods: Vec<MethodResult> =
+        separators.iter().map(|(name, _)| MethodResult { method: name.clone(), levels: Vec::new() }).collect();
+    let mut frame_mse = vec![Vec::with_capacity(sinrs.len()); separators.len()];
+    for (li, &sinr) in sinrs.iter().enumerate() {
+        let mut acc = vec![(Welford::new(), 0u64, 0u64, Vec::with_capacity(frames)); separators.len()];
+        for f in 0..frames {
+            let m = data.test((li * frames + f) as u64, sinr)?;
+            for ((_, s), a) in separators.iter().zip(&mut acc) {
+                let e = s.separate(&m.mixture, None)?;
+                let err = mse(&e.soi, &m.soi)?;
+                a.0.push(err);
+                a.1 += bit_errors(&e.bits, &m.bits)?;
+                a.2 += m.bits.len() as u64;
+                a.3.push(err);
+            }
+        }
+        for ((method, a), per_frame) in methods.iter_mut().zip(acc).zip(&mut frame_mse) {
+            let sd = if a.0.count() > 1 { a.0.std_dev()? } else { 0.0 };
+            method.levels.push(LevelResult { sinr_db: sinr, mse: a.0.mean()?, mse_sd: sd, errors: a.1, bits: a.2 });
+            per_frame.push(a.3);
+        }
+    }
+    Ok((methods, frame_mse))
+}
+
 impl Experiment for Baselines {
     type Point = Params;
     type Record = Measured;
@@ -125,36 +184,9 @@ impl Experiment for Baselines {
     }
 
     fn run(&self, p: &Params, streams: &Streams) -> Result<Measured> {
-        let kind = p.mixture.clone();
-        let data = Dataset::new(kind.clone(), streams.stream(0).random::<u64>());
-        let modem: Arc<dyn Modem> = Arc::from(kind.soi.modem());
-        let train = (0..p.train as u64).map(|i| data.train(i)).collect::<Result<Vec<Mixture>, _>>()?;
-        let mut lmmse = BlockLmmse::new(modem.clone(), p.block)?;
-        lmmse.fit(&train)?;
-        let lmmse_predicted = p.sinrs.iter().map(|&s| lmmse.predicted_mse(s)).collect::<Result<Vec<f64>, _>>()?;
-        let mut mf = MatchedFilter::new(modem.clone());
-        mf.fit(&train)?;
-        let mut cyclic = CyclicLmmse::new(modem.clone(), p.half)?;
-        cyclic.fit(&train)?;
-        let separators: Vec<Box<dyn Separator>> = vec![Box::new(mf), Box::new(lmmse), Box::new(cyclic)];
-        let mut methods: Vec<MethodResult> =
-            METHODS.iter().map(|m| MethodResult { method: (*m).into(), levels: Vec::new() }).collect();
-        for (li, &sinr) in p.sinrs.iter().enumerate() {
-            let mut acc = vec![(Welford::new(), 0u64, 0u64); separators.len()];
-            for f in 0..p.frames {
-                let m = data.test((li * p.frames + f) as u64, sinr)?;
-                for (s, a) in separators.iter().zip(&mut acc) {
-                    let e = s.separate(&m.mixture, None)?;
-                    a.0.push(mse(&e.soi, &m.soi)?);
-                    a.1 += bit_errors(&e.bits, &m.bits)?;
-                    a.2 += m.bits.len() as u64;
-                }
-            }
-            for (method, a) in methods.iter_mut().zip(acc) {
-                let sd = if a.0.count() > 1 { a.0.std_dev()? } else { 0.0 };
-                method.levels.push(LevelResult { sinr_db: sinr, mse: a.0.mean()?, mse_sd: sd, errors: a.1, bits: a.2 });
-            }
-        }
+        let data = Dataset::new(p.mixture.clone(), streams.stream(0).random::<u64>());
+        let (separators, lmmse_predicted) = classical(&data, p.train, p.block, p.half, &p.sinrs)?;
+        let (methods, _) = evaluate(&separators, &data, &p.sinrs, p.frames)?;
         Ok(Measured { methods, lmmse_predicted })
     }
 

@@ -2,3 +2,4 @@
 
 pub mod awgn;
 pub mod baselines;
+pub mod learned;

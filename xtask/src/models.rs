@@ -1,0 +1,203 @@
+//! The trained models that ship in `models/`, and how to reproduce them:
+//! `cargo xtask train <name>` trains a model from its recipe here and writes
+//! `models/<name>/` (weights and card). Two scales:
+//!
+//! * `shipped` (the default): small nets on short crops that a 2-core CPU
+//!   trains in minutes to an hour; these are the models in the repository,
+//!   evaluated by the quick profile of `rf-signal.learned`.
+//! * `paper`: the RF Challenge's sizes (WaveNet 30 × 128, UNet of 256
+//!   filters with kernel 101, batches of whole frames); meant for a GPU or a
+//!   cluster node, days on a CPU.
+//!
+//! A run checkpoints to `<out>/<name>.checkpoint` and, killed, resumes from
+//! it when started again with the same recipe.
+
+use anyhow::{Context, Result, bail};
+use infoflow_nn::Architecture;
+use infoflow_nn::train::{Schedule, TrainConfig};
+use infoflow_nn::unet::UNetConfig;
+use infoflow_nn::wavenet::WaveNetConfig;
+use infoflow_rf_signal::mixture::MixtureType;
+use infoflow_rf_signal::separator::LearnedSeparator;
+use std::path::{Path, PathBuf};
+
+/// The scale of a recipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// The models in the repository (a 2-core CPU, minutes to an hour).
+    Shipped,
+    /// The challenge's sizes (a GPU).
+    Paper,
+}
+
+/// A model's recipe.
+#[derive(Clone, Debug)]
+pub struct Recipe {
+    /// The model's name (its directory under `models/`).
+    pub name: &'static str,
+    /// The mixture type it separates.
+    pub kind: MixtureType,
+    /// The network.
+    pub architecture: Architecture,
+    /// The training recipe.
+    pub config: TrainConfig,
+    /// Training crop length, samples.
+    pub crop: usize,
+}
+
+/// The seed of every shipped model's training.
+pub const TRAIN_SEED: u64 = 2409_08839;
+
+/// `models/` under the current directory (the workspace root for `cargo
+/// xtask`).
+pub fn models_dir() -> PathBuf {
+    PathBuf::from("models")
+}
+
+fn kind(name: &str) -> MixtureType {
+    MixtureType::challenge_stand_ins()
+        .into_iter()
+        .find(|k| k.name() == name)
+        .unwrap_or_else(|| panic!("{name} is one of the challenge's mixture types"))
+}
+
+/// Every recipe at `scale`.
+pub fn recipes(scale: Scale) -> Vec<Recipe> {
+    let shipped = scale == Scale::Shipped;
+    // The shipped WaveNet: 12 layers of 16 channels, dilations 1..32 twice
+    // (receptive field 253 samples: 16 QPSK symbols, two OFDM-like symbols
+    // of the interference).
+    let wavenet = if shipped {
+        WaveNetConfig::new(12, 16).with_dilation_cycle(vec![1, 2, 4, 8, 16, 32])
+    } else {
+        WaveNetConfig::challenge()
+    };
+    // The shipped UNet: four levels of 16, 24, 32, 48 filters (the
+    // challenge's five of 256), with the long first kernel or kernel 3.
+    let unet = |first_kernel: usize| {
+        if shipped {
+            UNetConfig {
+                encoder_filters: vec![16, 24, 32, 48],
+                bottleneck: 64,
+                decoder_filters: vec![48, 32, 24, 16],
+                first_kernel,
+                kernel: 3,
+                dropout_first: 0.1,
+                dropout: 0.1,
+                in_channels: 2,
+                out_channels: 2,
+            }
+        } else {
+            UNetConfig::challenge().with_first_kernel(first_kernel)
+        }
+    };
+    let config = |steps: usize| {
+        let (steps, batch) = if shipped { (steps, 16) } else { (200_000, 32) };
+        let mut c = TrainConfig::new(steps, batch, if shipped { 3e-3 } else { 5e-4 }, TRAIN_SEED);
+        c.schedule = Schedule::Cosine { warmup: steps / 50, min_lr: c.lr / 30.0 };
+        c.clip_norm = Some(1.0);
+        (c.validate_every, c.checkpoint_every, c.validation_batches) = (steps / 20, steps / 20, 4);
+        c
+    };
+    let crop = if shipped { 1024 } else { 40_960 };
+    vec![
+        Recipe {
+            name: "wavenet-qpsk-sc",
+            kind: kind("QPSK_SC-like"),
+            architecture: Architecture::WaveNet(wavenet.clone()),
+            config: config(1500),
+            crop,
+        },
+        Recipe {
+            name: "wavenet-qpsk-ofdm",
+            kind: kind("QPSK_OFDM-like"),
+            architecture: Architecture::WaveNet(wavenet),
+            config: config(1500),
+            crop,
+        },
+        Recipe {
+            name: "unet-ofdm-sc-k101",
+            kind: kind("OFDMQPSK_SC-like"),
+            architecture: Architecture::UNet(unet(101)),
+            config: config(1500),
+            crop,
+        },
+        Recipe {
+            name: "unet-ofdm-sc-k3",
+            kind: kind("OFDMQPSK_SC-like"),
+            architecture: Architecture::UNet(unet(3)),
+            config: config(1500),
+            crop,
+        },
+    ]
+}
+
+/// The recipe called `name` at `scale`.
+pub fn recipe(name: &str, scale: Scale) -> Result<Recipe> {
+    let all = recipes(scale);
+    match all.iter().find(|r| r.name == name) {
+        Some(r) => Ok(r.clone()),
+        None => bail!(
+            "no model called {name:?}; the models are {}",
+            all.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The code version recorded in cards: the crate version and, when run in
+/// a git checkout, the commit.
+pub fn code_version() -> String {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match commit {
+        Some(c) => format!("infoflow {} ({c})", env!("CARGO_PKG_VERSION")),
+        None => format!("infoflow {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// Trains `recipe` into `out/<name>/` (checkpointing beside it), optionally
+/// with fewer steps (a smoke run; the card records the recipe it ran).
+pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) -> Result<PathBuf> {
+    let mut config = recipe.config.clone();
+    if let Some(s) = steps {
+        let every = (s / 4).max(1);
+        (config.steps, config.validate_every, config.checkpoint_every) = (s, every, every);
+        if let Schedule::Cosine { warmup, .. } = &mut config.schedule {
+            *warmup = (*warmup).min(s / 10);
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let checkpoint = out.join(format!("{}.checkpoint", recipe.name));
+    let (mut separator, log) = LearnedSeparator::train(
+        recipe.name,
+        &recipe.kind,
+        &recipe.architecture,
+        &config,
+        recipe.crop,
+        Some(&checkpoint),
+    )
+    .with_context(|| format!("training {}", recipe.name))?;
+    let scale_flag = match scale {
+        Scale::Shipped => "",
+        Scale::Paper => " --scale paper",
+    };
+    let steps_flag = steps.map(|s| format!(" --steps {s}")).unwrap_or_default();
+    let command = format!("cargo xtask train {}{scale_flag}{steps_flag}", recipe.name);
+    let dir = out.join(recipe.name);
+    separator.save(&dir, &code_version(), &command)?;
+    let _ = std::fs::remove_file(&checkpoint);
+    eprintln!(
+        "{}: {} steps in {:.0} s ({:.0} % generating data), best validation MSE {:.4} at step {}",
+        recipe.name,
+        log.steps,
+        log.wall_s,
+        100.0 * log.data_s / log.wall_s.max(1e-9),
+        log.best_validation,
+        log.best_step
+    );
+    Ok(dir)
+}
