@@ -64,32 +64,10 @@ fn kind(name: &str) -> MixtureType {
 /// Every recipe at `scale`.
 pub fn recipes(scale: Scale) -> Vec<Recipe> {
     let shipped = scale == Scale::Shipped;
-    // The shipped WaveNet: 12 layers of 16 channels, dilations 1..32 twice
-    // (receptive field 253 samples: 16 QPSK symbols, two OFDM-like symbols
-    // of the interference).
-    let wavenet = if shipped {
-        WaveNetConfig::new(12, 16).with_dilation_cycle(vec![1, 2, 4, 8, 16, 32])
-    } else {
-        WaveNetConfig::challenge()
-    };
-    // The shipped UNet: four levels of 16, 24, 32, 48 filters (the
-    // challenge's five of 256), with the long first kernel or kernel 3.
+    // The shipped sizes are nn's `small` presets.
+    let wavenet = if shipped { WaveNetConfig::small() } else { WaveNetConfig::challenge() };
     let unet = |first_kernel: usize| {
-        if shipped {
-            UNetConfig {
-                encoder_filters: vec![16, 24, 32, 48],
-                bottleneck: 64,
-                decoder_filters: vec![48, 32, 24, 16],
-                first_kernel,
-                kernel: 3,
-                dropout_first: 0.1,
-                dropout: 0.1,
-                in_channels: 2,
-                out_channels: 2,
-            }
-        } else {
-            UNetConfig::challenge().with_first_kernel(first_kernel)
-        }
+        if shipped { UNetConfig::small() } else { UNetConfig::challenge() }.with_first_kernel(first_kernel)
     };
     let config = |steps: usize| {
         let (steps, batch) = if shipped { (steps, 16) } else { (200_000, 32) };

@@ -35,6 +35,48 @@ impl Architecture {
         }
     }
 
+    /// Floating-point operations of one forward pass over one example of
+    /// `n` samples: `2 × multiply-adds` of the convolutions (elementwise
+    /// operations, normalisation and pooling not counted). A training step
+    /// costs about three forward passes (the backward pass needs the
+    /// gradients of both inputs and weights).
+    pub fn forward_flops(&self, n: usize) -> f64 {
+        let n = n as f64;
+        match self {
+            Architecture::WaveNet(c) => {
+                let ch = c.channels as f64;
+                let per_layer = 2.0 * ch * 2.0 * ch * c.kernel as f64 + 2.0 * ch * 2.0 * ch;
+                let ends = 2.0 * c.in_channels as f64 * ch + 2.0 * ch * ch + 2.0 * ch * c.out_channels as f64;
+                n * (c.layers as f64 * per_layer + ends)
+            }
+            Architecture::UNet(c) => {
+                let depth = c.encoder_filters.len();
+                let k = c.kernel as f64;
+                let mut flops = 0.0;
+                let mut cin = c.in_channels as f64;
+                for (i, &f) in c.encoder_filters.iter().enumerate() {
+                    let len = n / (1u64 << i) as f64;
+                    let k1 = if i == 0 { c.first_kernel as f64 } else { k };
+                    let f = f as f64;
+                    flops += len * (2.0 * cin * f * k1 + 2.0 * f * f * k);
+                    cin = f;
+                }
+                let b = c.bottleneck as f64;
+                flops += n / (1u64 << depth) as f64 * (2.0 * cin * b * k + 2.0 * b * b * k);
+                cin = b;
+                for (j, &f) in c.decoder_filters.iter().enumerate() {
+                    let len = n / (1u64 << (depth - 1 - j)) as f64;
+                    let (f, skip) = (f as f64, c.encoder_filters[depth - 1 - j] as f64);
+                    // The transposed convolution: each input sample feeds 3 outputs.
+                    flops += len / 2.0 * 2.0 * cin * f * 3.0;
+                    flops += len * (2.0 * (f + skip) * f * k + 2.0 * f * f * k);
+                    cin = f;
+                }
+                flops + n * 2.0 * cin * c.out_channels as f64
+            }
+        }
+    }
+
     /// Builds the network (burn's initialisation, from its seeded generator).
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Net<B>> {
         Ok(match self {
@@ -71,5 +113,25 @@ impl<B: Backend> Net<B> {
             Net::WaveNet(n) => n.in_channels(),
             Net::UNet(n) => n.in_channels(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flop_counts_by_hand() {
+        // One layer of 2 channels, kernel 3, I/Q in and out, 10 samples:
+        // per layer 2·2·4·3 + 2·2·4 = 64, the ends 3 × 2·2·2 = 24.
+        let w = Architecture::WaveNet(WaveNetConfig::new(1, 2).with_dilation_cycle(vec![1]));
+        assert_eq!(w.forward_flops(10), 10.0 * (64.0 + 24.0));
+        // One level of 2 filters, bottleneck 2, kernels 3, 8 samples:
+        // encoder 8·(2·2·2·3 + 2·2·2·3) = 384; bottleneck 4·48 = 192;
+        // decoder: transposed 4·2·2·2·3 = 96, convs 8·(2·4·2·3 + 2·2·2·3) = 576;
+        // output 8·2·2·2 = 64.
+        let mut c = UNetConfig::new(1, 2);
+        c.bottleneck = 2;
+        assert_eq!(Architecture::UNet(c).forward_flops(8), 384.0 + 192.0 + 96.0 + 576.0 + 64.0);
     }
 }

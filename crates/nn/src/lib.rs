@@ -59,3 +59,11 @@ pub type Cpu = burn::backend::Flex;
 
 /// [`Cpu`] with automatic differentiation, for training.
 pub type CpuTrain = burn::backend::Autodiff<Cpu>;
+
+/// burn's CUDA backend (feature `gpu`; loads libcuda and NVRTC at run time).
+#[cfg(feature = "gpu")]
+pub type Gpu = burn::backend::Cuda;
+
+/// [`Gpu`] with automatic differentiation, for training.
+#[cfg(feature = "gpu")]
+pub type GpuTrain = burn::backend::Autodiff<Gpu>;

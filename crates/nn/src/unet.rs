@@ -71,6 +71,23 @@ impl UNetConfig {
         Self { decoder_filters: vec![256, 256, 128, 64, 32], first_kernel: 101, ..Self::new(5, 256) }
     }
 
+    /// The shipped models' UNet (a 2-core CPU's scale): four levels of 16,
+    /// 24, 32, 48 filters, bottleneck 64, dropout 0.1, the challenge's long
+    /// first kernel of 101 (see [`UNetConfig::with_first_kernel`]).
+    pub fn small() -> Self {
+        Self {
+            encoder_filters: vec![16, 24, 32, 48],
+            bottleneck: 64,
+            decoder_filters: vec![48, 32, 24, 16],
+            first_kernel: 101,
+            kernel: 3,
+            dropout_first: 0.1,
+            dropout: 0.1,
+            in_channels: 2,
+            out_channels: 2,
+        }
+    }
+
     /// With another first-layer kernel (odd).
     pub fn with_first_kernel(mut self, kernel: usize) -> Self {
         self.first_kernel = kernel;

@@ -69,6 +69,12 @@ impl WaveNetConfig {
         Self::new(30, 128)
     }
 
+    /// The shipped models' WaveNet (a 2-core CPU's scale): 12 layers of 16
+    /// channels, dilations `1, 2, …, 32` twice; receptive field 253 samples.
+    pub fn small() -> Self {
+        Self::new(12, 16).with_dilation_cycle(vec![1, 2, 4, 8, 16, 32])
+    }
+
     /// With another dilation cycle.
     pub fn with_dilation_cycle(mut self, cycle: Vec<usize>) -> Self {
         self.dilation_cycle = cycle;

@@ -50,7 +50,7 @@
 //! | [`interference`] | four synthetic families standing in for the challenge's recorded interference |
 //! | [`mixture`] | mixing at a target SINR, AWGN, reproducible seeded datasets (train/test splits) |
 //! | [`metrics`] | MSE, BER with intervals, the challenge score |
-//! | [`separator`] | the [`separator::Separator`] trait; matched filter, block LMMSE, cyclostationary LMMSE |
+//! | [`separator`] | the [`separator::Separator`] trait; matched filter, block LMMSE, cyclostationary LMMSE; WaveNet and UNet separators with the `learned` feature |
 //! | [`io`] | `.npy` reading (complex, unicode metadata) and atomic writing (submissions); HDF5 frames with the `hdf5` feature |
 //!
 //! # Conventions

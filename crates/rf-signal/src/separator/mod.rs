@@ -5,8 +5,8 @@
 //! |---|---|---|
 //! | [`MatchedFilter`] | no separation: `ŝ = y`, bits from the SOI demodulator | nothing |
 //! | [`BlockLmmse`] | `ŝ = C_s (C_s + κ² C_b)⁻¹ y` on consecutive blocks, stationary (Toeplitz) covariances | mixtures with their SOI |
-//! | `LearnedSeparator` (feature `learned`) | a WaveNet or UNet mapping the mixture's I/Q to the SOI's (the RF Challenge's learned baselines) | mixtures drawn on the fly, or given ones |
 //! | [`CyclicLmmse`] | a periodically time-varying Wiener filter: one FIR filter per phase of the SOI's period (equivalently a FRESH filter on the cyclic frequencies `k/P`) | mixtures with their SOI |
+//! | `LearnedSeparator` (feature `learned`) | a WaveNet or UNet mapping the mixture's I/Q to the SOI's (the RF Challenge's learned baselines) | mixtures drawn on the fly, or given ones |
 //!
 //! Trainable separators learn from [`Mixture`]s (mixture, SOI, SINR), the
 //! same examples a learned model trains on. The interference statistics

@@ -125,6 +125,9 @@ pub(crate) fn classical(
     Ok((METHODS.iter().map(|m| m.to_string()).zip(separators).collect(), predicted))
 }
 
+/// Per method, level and frame: the MSE (linear).
+pub(crate) type FrameMse = Vec<Vec<Vec<f64>>>;
+
 /// Every separator on `frames` test mixtures of `data` at each SINR (blind
 /// SINR): per method the levels, and per method, level and frame the MSE.
 pub(crate) fn evaluate(
@@ -132,7 +135,7 @@ pub(crate) fn evaluate(
     data: &Dataset,
     sinrs: &[f64],
     frames: usize,
-) -> Result<(Vec<MethodResult>, Vec<Vec<Vec<f64>>>)> {
+) -> Result<(Vec<MethodResult>, FrameMse)> {
     let mut methods: Vec<MethodResult> =
         separators.iter().map(|(name, _)| MethodResult { method: name.clone(), levels: Vec::new() }).collect();
     let mut frame_mse = vec![Vec::with_capacity(sinrs.len()); separators.len()];
