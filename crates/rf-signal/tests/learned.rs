@@ -55,6 +55,6 @@ fn a_tiny_learned_separator_trains_saves_loads_and_refuses_bad_input() {
     bad[5] = C64::new(1e300, 0.0);
     assert!(loaded.separate(&bad, None).is_err(), "beyond f32's range");
     let mut refit = LearnedSeparator::load(&path, kind).unwrap();
-    assert!(refit.fit(&[m.clone()]).is_err());
+    assert!(refit.fit(std::slice::from_ref(&m)).is_err());
     assert!(refit.fit(&[]).is_err());
 }
