@@ -365,7 +365,7 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
         if let Some(path) = &self.checkpoint
             && path.exists()
         {
-            let (s, parts) = read_checkpoint(path)?;
+            let (s, [net_bytes, optimizer_bytes, best_bytes]) = read_checkpoint(path)?;
             if s.architecture != *self.architecture || s.config != *c {
                 return Err(Error::model_file(path, "a checkpoint of another architecture or recipe"));
             }
@@ -374,10 +374,10 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
                 Recorder::<B>::load(&recorder, bytes, device)
                     .map_err(|e| Error::model_file(path, format!("weights do not decode: {e}")))
             };
-            net = net.load_record(load(parts[0].clone())?);
-            best = best.load_record(load(parts[2].clone())?);
+            net = net.load_record(load(net_bytes)?);
+            best = best.load_record(load(best_bytes)?);
             optimizer = optimizer.load_record(
-                Recorder::<B>::load(&recorder, parts[1].clone(), device)
+                Recorder::<B>::load(&recorder, optimizer_bytes, device)
                     .map_err(|e| Error::model_file(path, format!("optimiser state does not decode: {e}")))?,
             );
             state = s;
