@@ -2,6 +2,7 @@
 //! configuration, stored in model cards) builds a [`Net`] (the module).
 
 use crate::error::Result;
+use crate::kernels::NnBackend;
 use crate::unet::{UNet, UNetConfig};
 use crate::wavenet::{WaveNet, WaveNetConfig};
 use burn::module::Module;
@@ -98,7 +99,7 @@ pub enum Net<B: Backend> {
     UNet(UNet<B>),
 }
 
-impl<B: Backend> Net<B> {
+impl<B: NnBackend> Net<B> {
     /// The network's output; see [`WaveNet::forward`] and [`UNet::forward`].
     pub fn forward(&self, x: Tensor<B, 3>) -> Result<Tensor<B, 3>> {
         match self {

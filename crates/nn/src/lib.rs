@@ -13,6 +13,9 @@
 //!   decoder with skips), any input length.
 //! * [`mlp`]: a multilayer perceptron.
 //! * [`embedding`]: DiffWave's diffusion-step embedding.
+//! * [`kernels`]: the 1-D convolution (im2col and faer's product) and
+//!   WaveNet's gate, forward and backward, on the CPU backend, through
+//!   [`NnBackend`].
 //! * [`architecture`]: the separator architectures behind one type
 //!   ([`Architecture`] configures, [`Net`] runs).
 //! * [`train`]: a resumable trainer over on-the-fly data (AdamW, cosine or
@@ -23,7 +26,8 @@
 //!
 //! Backends: [`Cpu`] (burn's pure-Rust `Flex`) and [`CpuTrain`] (the same
 //! with automatic differentiation) by default; the `gpu` feature adds burn's
-//! CUDA backend. Every layer is generic over `B: Backend`.
+//! CUDA backend. Every layer is generic over `B: Backend`; the nets run on a
+//! [`NnBackend`] (all three).
 //!
 //! Bad input gets an [`Error`], never a panic: shapes are checked before
 //! they reach burn, which panics on a mismatch.
@@ -43,6 +47,7 @@ pub mod architecture;
 pub mod embedding;
 pub mod error;
 pub mod iq;
+pub mod kernels;
 pub mod mlp;
 pub mod model_file;
 pub mod train;
@@ -53,6 +58,7 @@ pub use architecture::{Architecture, Net};
 /// burn, re-exported so that the domain crates use nn's version.
 pub use burn;
 pub use error::{Error, Result};
+pub use kernels::NnBackend;
 
 /// burn's pure-Rust CPU backend.
 pub type Cpu = burn::backend::Flex;

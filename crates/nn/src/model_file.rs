@@ -107,7 +107,11 @@ impl ModelCard {
 pub fn save<B: Backend>(dir: &Path, net: &Net<B>, card: &mut ModelCard) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let weights = dir.join(WEIGHTS_FILE);
-    let mut store = SafetensorsStore::from_bytes(None).metadata("infoflow-model", card.name.clone());
+    // One metadata entry only: burn-store keeps metadata in a `HashMap`, so
+    // with its three default entries the header's key order (and the file's
+    // checksum) changed from run to run; with one entry the bytes are a
+    // function of the weights and the name alone.
+    let mut store = SafetensorsStore::from_bytes(None).clear_metadata().metadata("infoflow-model", card.name.clone());
     net.save_into(&mut store).map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
     let bytes = store.get_bytes().map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
     card.weights_xxh3 = format!("{:016x}", stable_hash(&bytes));

@@ -36,6 +36,7 @@
 
 use crate::architecture::{Architecture, Net};
 use crate::error::{Error, Result};
+use crate::kernels::NnBackend;
 use burn::module::{AutodiffModule, Module};
 use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Record, Recorder};
@@ -337,7 +338,11 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
     }
 
     /// Trains (or resumes) and returns the net of the best validation loss.
-    pub fn fit<B: AutodiffBackend>(&self, device: &B::Device) -> Result<Trained<B>> {
+    pub fn fit<B>(&self, device: &B::Device) -> Result<Trained<B>>
+    where
+        B: AutodiffBackend + NnBackend,
+        B::InnerBackend: NnBackend,
+    {
         self.config.check()?;
         self.architecture.check()?;
         let [cin, cout, n] = self.data.shape();
@@ -510,7 +515,7 @@ fn mse<B: Backend>(output: Tensor<B, 3>, target: Tensor<B, 3>) -> Tensor<B, 1> {
 }
 
 /// The mean validation loss of `net` (inference mode) over `examples`.
-fn validate<B: Backend>(net: &Net<B>, examples: &[Example], shape: [usize; 3], device: &B::Device) -> Result<f64> {
+fn validate<B: NnBackend>(net: &Net<B>, examples: &[Example], shape: [usize; 3], device: &B::Device) -> Result<f64> {
     let mut total = 0.0;
     for chunk in examples.chunks(32) {
         let (x, y) = stack::<B>(chunk, shape, device);

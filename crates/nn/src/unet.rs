@@ -7,7 +7,7 @@
 //!     with a long kernel (101 in the challenge: the domain-informed change);
 //!     keep the output as the level's skip; MaxPool 2; Dropout
 //!   → bottleneck: 2 × (conv + ReLU)
-//!   → L decoder levels: ConvTranspose (stride 2, kernel 3) + ReLU, concatenate
+//!   → L decoder levels: ConvTranspose (stride 2, kernel 3, linear), concatenate
 //!     the skip, Dropout, 2 × (conv + ReLU)
 //!   → 1×1 conv to `out` channels (linear)
 //! ```
@@ -17,6 +17,7 @@
 //! statistics act only on an autodiff (training) backend.
 
 use crate::error::{Error, Result};
+use crate::kernels::{self, NnBackend};
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig, ConvTranspose1d, ConvTranspose1dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
@@ -209,7 +210,7 @@ pub struct UNet<B: Backend> {
     in_channels: usize,
 }
 
-impl<B: Backend> UNet<B> {
+impl<B: NnBackend> UNet<B> {
     /// Input channels.
     pub fn in_channels(&self) -> usize {
         self.in_channels
@@ -233,21 +234,22 @@ impl<B: Backend> UNet<B> {
         let mut h = self.norm.forward(x);
         let mut skips = Vec::with_capacity(self.encoder.len());
         for level in &self.encoder {
-            h = self.relu.forward(level.first.forward(h));
-            h = self.relu.forward(level.second.forward(h));
+            h = self.relu.forward(kernels::conv1d(&level.first, h));
+            h = self.relu.forward(kernels::conv1d(&level.second, h));
             skips.push(h.clone());
             h = level.dropout.forward(self.pool.forward(h));
         }
-        h = self.relu.forward(self.bottleneck_first.forward(h));
-        h = self.relu.forward(self.bottleneck_second.forward(h));
+        h = self.relu.forward(kernels::conv1d(&self.bottleneck_first, h));
+        h = self.relu.forward(kernels::conv1d(&self.bottleneck_second, h));
         for level in &self.decoder {
             let skip = skips.pop().ok_or(Error::invalid("decoder", "deeper than the encoder", "same depth"))?;
-            h = self.relu.forward(level.up.forward(h));
+            // Linear, as the organisers' Conv1DTranspose (no activation).
+            h = level.up.forward(h);
             h = level.dropout.forward(Tensor::cat(vec![h, skip], 1));
-            h = self.relu.forward(level.first.forward(h));
-            h = self.relu.forward(level.second.forward(h));
+            h = self.relu.forward(kernels::conv1d(&level.first, h));
+            h = self.relu.forward(kernels::conv1d(&level.second, h));
         }
-        Ok(self.output.forward(h).narrow(2, 0, n))
+        Ok(kernels::conv1d(&self.output, h).narrow(2, 0, n))
     }
 }
 

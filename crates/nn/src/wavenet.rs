@@ -5,9 +5,9 @@
 //! ```text
 //! x [b, in, n] → 1×1 conv (in → C) → ReLU
 //!   → L residual layers, layer i with dilation d_i = cycle[i mod len]:
-//!        h = dilated conv (C → 2C, kernel k, "same" padding d_i(k − 1)/2)
-//!        g = tanh(h₁) · σ(h₂)            (the gate; h split in two halves)
-//!        r, s = 1×1 conv (C → 2C)(g)     (residual and skip halves)
+//!        h₁, h₂ = two dilated convs (C → C, kernel k, "same" padding d_i(k − 1)/2)
+//!        g = tanh(h₁) · σ(h₂)            (the gate)
+//!        r, s = two 1×1 convs (C → C)(g) (residual and skip)
 //!        x ← (x + r)/√2,  skip += s
 //!   → skip/√L → 1×1 conv (C → C) → ReLU → 1×1 conv (C → out), zero-initialised
 //! ```
@@ -19,12 +19,12 @@
 //! receptive field 6,139 samples.
 
 use crate::error::{Error, Result};
+use crate::kernels::{self, NnBackend};
 use burn::module::Module;
 use burn::nn::PaddingConfig1d;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{Initializer, Relu};
 use burn::tensor::Tensor;
-use burn::tensor::activation::sigmoid;
 use burn::tensor::backend::Backend;
 
 /// The architecture's hyper-parameters.
@@ -125,13 +125,13 @@ impl WaveNetConfig {
             .map(|i| {
                 let d = self.dilation_cycle[i % self.dilation_cycle.len()];
                 let pad = d * (self.kernel - 1) / 2;
-                Residual {
-                    dilated: Conv1dConfig::new(c, 2 * c, self.kernel)
+                let dilated = || {
+                    Conv1dConfig::new(c, c, self.kernel)
                         .with_dilation(d)
                         .with_padding(PaddingConfig1d::Explicit(pad, pad))
-                        .init(device),
-                    projection: pointwise(c, 2 * c),
-                }
+                        .init(device)
+                };
+                Residual { filter: dilated(), gate: dilated(), residual: pointwise(c, c), skip: pointwise(c, c) }
             })
             .collect();
         Ok(WaveNet {
@@ -153,11 +153,17 @@ impl WaveNetConfig {
     }
 }
 
-/// One gated residual layer.
+/// One gated residual layer. The two halves of the dilated convolution
+/// (filter and gate) and of the 1×1 projection (residual and skip) are
+/// separate convolutions: the same parameters as one convolution to `2C`
+/// channels split in two, without the strided halves (a narrowed tensor
+/// costs a copy in every elementwise operation of burn's CPU backend).
 #[derive(Module, Debug)]
 pub struct Residual<B: Backend> {
-    dilated: Conv1d<B>,
-    projection: Conv1d<B>,
+    filter: Conv1d<B>,
+    gate: Conv1d<B>,
+    residual: Conv1d<B>,
+    skip: Conv1d<B>,
 }
 
 /// The network; see the module docs.
@@ -173,7 +179,7 @@ pub struct WaveNet<B: Backend> {
     half_width: usize,
 }
 
-impl<B: Backend> WaveNet<B> {
+impl<B: NnBackend> WaveNet<B> {
     /// Samples each output sees on each side: `(k − 1)/2 · Σ_i d_i`; the
     /// receptive field is `2 ×` this `+ 1`.
     pub fn half_width(&self) -> usize {
@@ -202,18 +208,17 @@ impl<B: Backend> WaveNet<B> {
             });
         }
         let ch = self.channels;
-        let mut h = self.relu.forward(self.input.forward(x));
+        let mut h = self.relu.forward(kernels::conv1d(&self.input, x));
         let mut skip = Tensor::<B, 3>::zeros([b, ch, n], &h.device());
         let scale = std::f32::consts::FRAC_1_SQRT_2;
         for layer in &self.layers {
-            let z = layer.dilated.forward(h.clone());
-            let gate = z.clone().narrow(1, 0, ch).tanh() * sigmoid(z.narrow(1, ch, ch));
-            let out = layer.projection.forward(gate);
-            h = (h + out.clone().narrow(1, 0, ch)) * scale;
-            skip = skip + out.narrow(1, ch, ch);
+            let gate =
+                kernels::gate(kernels::conv1d(&layer.filter, h.clone()), kernels::conv1d(&layer.gate, h.clone()));
+            h = (h + kernels::conv1d(&layer.residual, gate.clone())) * scale;
+            skip = skip + kernels::conv1d(&layer.skip, gate);
         }
         let skip = skip / (self.layers.len() as f32).sqrt();
-        Ok(self.output.forward(self.relu.forward(self.skip.forward(skip))))
+        Ok(kernels::conv1d(&self.output, self.relu.forward(kernels::conv1d(&self.skip, skip))))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Model files: save then load gives bit-identical outputs (the UNet's
 //! batch-norm statistics included); another architecture, a corrupted or
-//! truncated weights file, an edited card are refused.
+//! truncated weights file, an edited card are refused; saving is
+//! deterministic (same weights, same bytes).
 
 use burn::module::AutodiffModule;
 use burn::tensor::{Distribution, Tensor};
@@ -39,6 +40,18 @@ fn save_load_round_trip_and_refusals() {
         let after: Vec<f32> = loaded.forward(x.clone()).unwrap().into_data().into_vec().unwrap();
         assert_eq!(before, after, "{name}: bit-identical outputs after a round trip");
         assert!(model_file::load_expecting::<Cpu>(&path, arch, &device).is_ok());
+        // The file is a function of the weights: saving the loaded net again
+        // (several times: a hash map's order would change between saves)
+        // writes the same bytes, so a retrained model's checksum is
+        // reproducible.
+        let bytes = std::fs::read(path.join(model_file::WEIGHTS_FILE)).unwrap();
+        for k in 0..6 {
+            let again = dir.path().join(format!("{name}-again-{k}"));
+            let mut c2 = c.clone();
+            model_file::save(&again, &loaded, &mut c2).unwrap();
+            assert_eq!(c2.weights_xxh3, c.weights_xxh3, "{name}: same checksum on save {k}");
+            assert_eq!(std::fs::read(again.join(model_file::WEIGHTS_FILE)).unwrap(), bytes);
+        }
     }
     let unet = dir.path().join("unet");
 
