@@ -6,7 +6,7 @@
 //! path, and its backward pass by generic compositions (dimension swaps and
 //! reshapes that copy through a strided iterator): measured on the shipped
 //! WaveNet, 40 % of a training step went to layout copies and 6 % to matrix
-//! products (docs in `benches/nn.rs`). This module replaces them, for `f32`
+//! products (`perf` on `benches/nn.rs`). This module replaces them, for `f32`
 //! tensors of that form, with one kernel:
 //!
 //! * forward, per batch element and tile of `TILE` output positions:
@@ -21,7 +21,6 @@
 //! tensor). Work is split over (batch element, tile) with rayon, each unit
 //! with a sequential product, and partial sums are reduced in unit order, so
 //! results do not depend on the thread count.
-//!
 
 use super::{Grads, Needs, View, default_conv_backward as default_backward, f32s, tensor};
 use burn::backend::Flex;
@@ -322,5 +321,39 @@ mod tests {
         let n = b * cout * out;
         let values: Vec<f32> = (0..n).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
         Tensor::from_data(TensorData::new(values, [b, cout, out]), &Default::default())
+    }
+
+    /// Forward and backward give the same bits on one thread and on three.
+    #[test]
+    fn the_thread_count_does_not_change_the_bits() {
+        let device = Default::default();
+        let x = Tensor::<Cpu, 3>::random([5, 6, 2500], Distribution::Normal(0.0, 1.0), &device);
+        let w = Tensor::<Cpu, 3>::random([4, 6, 3], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<Cpu, 1>::random([4], Distribution::Normal(0.0, 1.0), &device);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let xa = Tensor::<CpuTrain, 3>::from_inner(x.clone()).require_grad();
+                let wa = Tensor::<CpuTrain, 3>::from_inner(w.clone()).require_grad();
+                let ba = Tensor::<CpuTrain, 1>::from_inner(b.clone()).require_grad();
+                let y = Tensor::<CpuTrain, 3>::from_primitive(TensorPrimitive::Float(CpuTrain::nn_conv1d(
+                    xa.clone().into_primitive().tensor(),
+                    wa.clone().into_primitive().tensor(),
+                    Some(ba.clone().into_primitive().tensor()),
+                    ConvOptions::new([1], [2], [2], 1),
+                )));
+                let g = (y.clone() * y.clone()).sum().backward();
+                let bits = |t: Tensor<Cpu, 3>| -> Vec<u32> {
+                    t.into_data().into_vec::<f32>().unwrap().iter().map(|v| v.to_bits()).collect()
+                };
+                (
+                    bits(y.inner()),
+                    bits(xa.grad(&g).unwrap()),
+                    bits(wa.grad(&g).unwrap()),
+                    bits(ba.grad(&g).unwrap().reshape([1, 1, 4])),
+                )
+            })
+        };
+        assert!(run(1) == run(3));
     }
 }

@@ -50,7 +50,7 @@ pub(super) fn backward(a: &[f32], b: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>)
 
 #[cfg(test)]
 mod tests {
-    use crate::kernels::{self, NnBackend};
+    use crate::kernels;
     use crate::{Cpu, CpuTrain};
     use burn::tensor::activation::sigmoid;
     use burn::tensor::{Distribution, Tensor};
@@ -90,7 +90,5 @@ mod tests {
         let y: Vec<f32> = kernels::gate(edge, one).into_data().into_vec().unwrap();
         assert_eq!(&y[..4], &[1.0, -1.0, 0.0, 0.0]);
         assert!(y[4].is_nan());
-        // The trait's default (burn's composition) is what other backends run.
-        let _ = <Cpu as NnBackend>::nn_gate;
     }
 }
