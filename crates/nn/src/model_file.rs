@@ -19,8 +19,12 @@ use infoflow_numerics::rng::stable_hash;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The card format this version writes and reads.
-pub const CARD_FORMAT: u32 = 1;
+/// The card format this version writes and reads; a card of another format
+/// is refused. 2: the WaveNet's filter, gate, residual and skip are four
+/// convolutions (were two, split in halves) and the UNet's transposed
+/// convolutions are linear (were followed by a ReLU), so a format-1 file
+/// would load into a different function.
+pub const CARD_FORMAT: u32 = 2;
 
 /// The weights' file name inside a model directory.
 pub const WEIGHTS_FILE: &str = "weights.safetensors";

@@ -79,7 +79,7 @@ fn save_load_round_trip_and_refusals() {
     let refused = model_file::load::<Cpu>(&unet, &device);
     assert!(matches!(refused, Err(Error::ModelFile { .. })), "{refused:?}");
     // Another card format, garbage, a missing file.
-    std::fs::write(&card_path, text.replace("\"format\": 1", "\"format\": 2")).unwrap();
+    std::fs::write(&card_path, text.replace("\"format\": 2", "\"format\": 1")).unwrap();
     assert!(matches!(model_file::load::<Cpu>(&unet, &device), Err(Error::ModelFile { .. })));
     std::fs::write(&card_path, "{not json").unwrap();
     assert!(matches!(model_file::load::<Cpu>(&unet, &device), Err(Error::ModelFile { .. })));

@@ -75,8 +75,7 @@ pub trait NnBackend: Backend {
 
     /// `tanh(a) · σ(b)` of two `[b, c, n]` tensors of one shape.
     fn nn_gate(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {
-        let (a, b) = (float::<Self>(a), float::<Self>(b));
-        (a.tanh() * sigmoid(b)).into_primitive().tensor()
+        default_gate::<Self>(a, b)
     }
 
     /// The gradients of [`NnBackend::nn_gate`] with respect to `a` and `b`.
@@ -85,15 +84,29 @@ pub trait NnBackend: Backend {
         b: FloatTensor<Self>,
         grad: FloatTensor<Self>,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        let (t, s, g) = (float::<Self>(a).tanh(), sigmoid(float::<Self>(b)), float::<Self>(grad));
-        let da = g.clone() * s.clone() * (t.clone() * t.clone()).neg().add_scalar(1.0);
-        let db = g * t * s.clone() * s.neg().add_scalar(1.0);
-        (da.into_primitive().tensor(), db.into_primitive().tensor())
+        default_gate_backward::<Self>(a, b, grad)
     }
 }
 
 fn float<B: Backend>(t: FloatTensor<B>) -> Tensor<B, 3> {
     Tensor::from_primitive(TensorPrimitive::Float(t))
+}
+
+/// The gate by burn's operations.
+fn default_gate<B: Backend>(a: FloatTensor<B>, b: FloatTensor<B>) -> FloatTensor<B> {
+    (float::<B>(a).tanh() * sigmoid(float::<B>(b))).into_primitive().tensor()
+}
+
+/// The gate's gradients by burn's operations.
+fn default_gate_backward<B: Backend>(
+    a: FloatTensor<B>,
+    b: FloatTensor<B>,
+    grad: FloatTensor<B>,
+) -> (FloatTensor<B>, FloatTensor<B>) {
+    let (t, s, g) = (float::<B>(a).tanh(), sigmoid(float::<B>(b)), float::<B>(grad));
+    let da = g.clone() * s.clone() * (t.clone() * t.clone()).neg().add_scalar(1.0);
+    let db = g * t * s.clone() * s.neg().add_scalar(1.0);
+    (da.into_primitive().tensor(), db.into_primitive().tensor())
 }
 
 fn default_conv_backward<B: Backend>(
@@ -131,7 +144,7 @@ impl NnBackend for Flex {
 
     fn nn_gate(a: FlexTensor, b: FlexTensor) -> FlexTensor {
         if !same_f32(&[&a, &b]) {
-            return float::<Self>(a).tanh().mul(sigmoid(float::<Self>(b))).into_primitive().tensor();
+            return default_gate::<Self>(a, b);
         }
         let (a, b) = (a.to_contiguous(), b.to_contiguous());
         let shape = a.layout().shape().clone();
@@ -140,10 +153,7 @@ impl NnBackend for Flex {
 
     fn nn_gate_backward(a: FlexTensor, b: FlexTensor, grad: FlexTensor) -> (FlexTensor, FlexTensor) {
         if !same_f32(&[&a, &b, &grad]) {
-            let (t, s, g) = (float::<Self>(a).tanh(), sigmoid(float::<Self>(b)), float::<Self>(grad));
-            let da = g.clone() * s.clone() * (t.clone() * t.clone()).neg().add_scalar(1.0);
-            let db = g * t * s.clone() * s.neg().add_scalar(1.0);
-            return (da.into_primitive().tensor(), db.into_primitive().tensor());
+            return default_gate_backward::<Self>(a, b, grad);
         }
         let (a, b, grad) = (a.to_contiguous(), b.to_contiguous(), grad.to_contiguous());
         let shape = a.layout().shape().clone();
