@@ -164,7 +164,10 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
         Scale::Paper => " --scale paper",
     };
     let steps_flag = steps.map(|s| format!(" --steps {s}")).unwrap_or_default();
-    let command = format!("cargo xtask train {}{scale_flag}{steps_flag}", recipe.name);
+    // The `gpu` feature (training on burn's CUDA backend) needs its own
+    // invocation; the card records which one trained the model.
+    let lab = if cfg!(feature = "gpu") { "cargo run -p xtask --release --features gpu --" } else { "cargo xtask" };
+    let command = format!("{lab} train {}{scale_flag}{steps_flag}", recipe.name);
     let dir = out.join(recipe.name);
     separator.save(&dir, &code_version(), &command)?;
     let _ = std::fs::remove_file(&checkpoint);

@@ -111,19 +111,56 @@ impl ModelCard {
 pub fn save<B: Backend>(dir: &Path, net: &Net<B>, card: &mut ModelCard) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let weights = dir.join(WEIGHTS_FILE);
-    // One metadata entry only: burn-store keeps metadata in a `HashMap`, so
-    // with its three default entries the header's key order (and the file's
-    // checksum) changed from run to run; with one entry the bytes are a
-    // function of the weights and the name alone.
-    let mut store = SafetensorsStore::from_bytes(None).clear_metadata().metadata("infoflow-model", card.name.clone());
-    net.save_into(&mut store).map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
-    let bytes = store.get_bytes().map_err(|e| Error::model_file(&weights, format!("encoding: {e}")))?;
+    let bytes = encode(net, &card.name).map_err(|e| Error::model_file(&weights, e))?;
     card.weights_xxh3 = format!("{:016x}", stable_hash(&bytes));
     infoflow_numerics::fs::write_bytes_atomic(&weights, &bytes).map_err(|e| Error::io(&weights, e))?;
     let path = dir.join(CARD_FILE);
     let mut json = serde_json::to_vec_pretty(card).map_err(|e| Error::model_file(&path, e))?;
     json.push(b'\n');
     infoflow_numerics::fs::write_bytes_atomic(&path, &json).map_err(|e| Error::io(&path, e))
+}
+
+/// The safetensors bytes of `net`. One metadata entry only: burn-store
+/// keeps metadata in a `HashMap`, so with its three default entries the
+/// header's key order (and the file's checksum) changed from run to run;
+/// with one entry the bytes are a function of the weights and the name.
+fn encode<B: Backend>(net: &Net<B>, name: &str) -> std::result::Result<Vec<u8>, String> {
+    let mut store = SafetensorsStore::from_bytes(None).clear_metadata().metadata("infoflow-model", name);
+    net.save_into(&mut store).map_err(|e| format!("encoding: {e}"))?;
+    store.get_bytes().map_err(|e| format!("encoding: {e}"))
+}
+
+/// `architecture`'s net on `device` with the weights in `bytes`, which must
+/// hold every tensor with its shape and nothing else.
+fn decode<B: Backend>(
+    architecture: &Architecture,
+    bytes: Vec<u8>,
+    device: &B::Device,
+) -> std::result::Result<Net<B>, String> {
+    let mut net = architecture.init::<B>(device).map_err(|e| e.to_string())?;
+    let mut store = SafetensorsStore::from_bytes(Some(bytes)).validate(true).allow_partial(false);
+    let result = net.load_from(&mut store).map_err(|e| format!("does not load: {e}"))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        return Err(format!(
+            "does not fit the card's architecture: {} errors, missing {:?}, unused {:?}",
+            result.errors.len(),
+            result.missing,
+            result.unused
+        ));
+    }
+    Ok(net)
+}
+
+/// `net` (of `architecture`) moved to another backend's `device`, through
+/// the same encoding as the weights file: e.g. a net trained on the GPU
+/// backend to the CPU backend, which separates.
+pub fn transfer<B: Backend, C: Backend>(
+    net: &Net<B>,
+    architecture: &Architecture,
+    device: &C::Device,
+) -> Result<Net<C>> {
+    let bytes = encode(net, "transfer").map_err(|e| Error::invalid("net", e, "encodable"))?;
+    decode::<C>(architecture, bytes, device).map_err(|e| Error::invalid("net", e, "a net of the given architecture"))
 }
 
 /// Reads a model card.
@@ -156,20 +193,7 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Net<B>, Model
             format!("checksum {hash} differs from the card's {} (corrupted, truncated or replaced)", card.weights_xxh3),
         ));
     }
-    let mut net = card.architecture.init::<B>(device)?;
-    let mut store = SafetensorsStore::from_bytes(Some(bytes)).validate(true).allow_partial(false);
-    let result = net.load_from(&mut store).map_err(|e| Error::model_file(&weights, format!("does not load: {e}")))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-        return Err(Error::model_file(
-            &weights,
-            format!(
-                "does not fit the card's architecture: {} errors, missing {:?}, unused {:?}",
-                result.errors.len(),
-                result.missing,
-                result.unused
-            ),
-        ));
-    }
+    let net = decode::<B>(&card.architecture, bytes, device).map_err(|e| Error::model_file(&weights, e))?;
     if net.num_params() != card.parameters {
         return Err(Error::model_file(&weights, "the parameter count differs from the card's"));
     }

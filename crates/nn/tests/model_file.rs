@@ -1,7 +1,7 @@
 //! Model files: save then load gives bit-identical outputs (the UNet's
 //! batch-norm statistics included); another architecture, a corrupted or
 //! truncated weights file, an edited card are refused; saving is
-//! deterministic (same weights, same bytes).
+//! deterministic (same weights, same bytes); a net moves between backends.
 
 use burn::module::AutodiffModule;
 use burn::tensor::{Distribution, Tensor};
@@ -54,6 +54,17 @@ fn save_load_round_trip_and_refusals() {
         }
     }
     let unet = dir.path().join("unet");
+
+    // A net moved to another backend (here the autodiff one and back to
+    // the plain one) computes the same function; another architecture is
+    // refused.
+    let (net, _) = model_file::load::<Cpu>(&unet, &device).unwrap();
+    let moved = model_file::transfer::<Cpu, CpuTrain>(&net, &unet_arch, &device).unwrap();
+    let back = model_file::transfer::<CpuTrain, Cpu>(&moved, &unet_arch, &device).unwrap();
+    let before: Vec<f32> = net.forward(x.clone()).unwrap().into_data().into_vec().unwrap();
+    let after: Vec<f32> = back.forward(x.clone()).unwrap().into_data().into_vec().unwrap();
+    assert_eq!(before, after);
+    assert!(model_file::transfer::<Cpu, Cpu>(&net, &wave_arch, &device).is_err());
 
     // Another architecture than the caller expects.
     let refused = model_file::load_expecting::<Cpu>(&unet, &wave_arch, &device);

@@ -19,7 +19,7 @@ use crate::mixture::{Mixture, MixtureType};
 use crate::modem::Modem;
 use infoflow_nn::model_file::{self, ModelCard};
 use infoflow_nn::train::{DataSource, Example, ExampleSet, TrainConfig, TrainLog, Trainer};
-use infoflow_nn::{Architecture, Cpu, CpuTrain, Net, iq};
+use infoflow_nn::{Architecture, Cpu, Net, iq};
 use infoflow_numerics::rng::ChaCha8Rng;
 use infoflow_numerics::signal::C64;
 use rand::RngExt;
@@ -28,6 +28,26 @@ use std::sync::Arc;
 
 fn learned(e: infoflow_nn::Error) -> Error {
     Error::Learned(e.to_string())
+}
+
+/// Runs `trainer` on the CPU backend, or with the `gpu` feature on burn's
+/// CUDA backend (device 0), and returns the inference net on the CPU
+/// backend with the training log.
+fn fit<D: DataSource + ?Sized>(trainer: &Trainer<'_, D>, architecture: &Architecture) -> Result<(Net<Cpu>, TrainLog)> {
+    #[cfg(feature = "gpu")]
+    {
+        let trained = trainer.fit::<infoflow_nn::GpuTrain>(&Default::default()).map_err(learned)?;
+        let net = infoflow_nn::burn::module::AutodiffModule::valid(&trained.net);
+        let net =
+            model_file::transfer::<infoflow_nn::Gpu, Cpu>(&net, architecture, &Default::default()).map_err(learned)?;
+        Ok((net, trained.log))
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        let _ = architecture;
+        let trained = trainer.fit::<infoflow_nn::CpuTrain>(&Default::default()).map_err(learned)?;
+        Ok((infoflow_nn::burn::module::AutodiffModule::valid(&trained.net), trained.log))
+    }
 }
 
 /// The channel-major I/Q of `x` (`[re…, im…]`) in f32.
@@ -119,19 +139,18 @@ impl LearnedSeparator {
         if let Some(path) = checkpoint {
             trainer = trainer.with_checkpoint(path);
         }
-        let trained = trainer.fit::<CpuTrain>(&Default::default()).map_err(learned)?;
-        let net = infoflow_nn::burn::module::AutodiffModule::valid(&trained.net);
+        let (net, log) = fit(&trainer, architecture)?;
         let card = ModelCard::new(
             name,
             architecture,
             &net,
             recipe,
             source.describe(),
-            &trained.log,
+            &log,
             concat!("infoflow-rf-signal ", env!("CARGO_PKG_VERSION")),
             "",
         );
-        Ok((Self { net, card, modem: Arc::from(kind.soi.modem()) }, trained.log))
+        Ok((Self { net, card, modem: Arc::from(kind.soi.modem()) }, log))
     }
 
     /// Writes the model (weights and card) into `dir`, with `code_version`
@@ -188,10 +207,7 @@ impl Separator for LearnedSeparator {
             }
         }
         let set = ExampleSet::new([2, 2, self.modem.frame_len()], train, validation).map_err(learned)?;
-        let trained = Trainer::new(&self.card.architecture, &self.card.recipe, &set)
-            .fit::<CpuTrain>(&Default::default())
-            .map_err(learned)?;
-        self.net = infoflow_nn::burn::module::AutodiffModule::valid(&trained.net);
+        self.net = fit(&Trainer::new(&self.card.architecture, &self.card.recipe, &set), &self.card.architecture)?.0;
         Ok(())
     }
 
