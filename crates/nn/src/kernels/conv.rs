@@ -137,30 +137,30 @@ impl Geometry {
         [s[0], s[1], s[2]]
     }
 
-    /// Work units: (batch element, first output position).
-    fn units(&self, batch: usize) -> Vec<(usize, usize)> {
-        (0..batch).flat_map(|b| (0..self.out_len).step_by(TILE).map(move |t| (b, t))).collect()
+    /// Work units: (batch element, first output position, width).
+    fn units(&self, batch: usize) -> Vec<(usize, usize, usize)> {
+        let out_len = self.out_len;
+        (0..batch).flat_map(|b| (0..out_len).step_by(TILE).map(move |t| (b, t, TILE.min(out_len - t)))).collect()
     }
 
-    /// `cols[(ci·K + k)·T + j] = x[b, ci, t₀ + j + k·d − left]`, zero
-    /// outside the input; `T = cols.len() / (C_in·K)`.
-    fn im2col(&self, x: View<'_>, b: usize, t0: usize, cols: &mut [f32]) {
-        let width = cols.len() / (self.cin * self.kernel);
+    /// The columns of a unit: `cols[(ci·K + k)·width + j] =
+    /// x[b, ci, t₀ + j + k·d − left]`, zero outside the input.
+    fn im2col(&self, x: View<'_>, b: usize, t0: usize, width: usize) -> Vec<f32> {
+        let mut cols = vec![0.0f32; self.cin * self.kernel * width];
         let len = x.shape[2] as isize;
         for ci in 0..self.cin {
             for k in 0..self.kernel {
                 let row = &mut cols[(ci * self.kernel + k) * width..][..width];
                 let shift = t0 as isize + (k * self.dilation) as isize - self.left;
-                // Positions j with 0 ≤ j + shift < len.
+                // Positions j with 0 ≤ j + shift < len (the rest stays zero).
                 let lo = (-shift).clamp(0, width as isize) as usize;
                 let hi = (len - shift).clamp(0, width as isize) as usize;
-                row[..lo].fill(0.0);
-                row[hi.max(lo)..].fill(0.0);
                 if hi > lo {
                     x.read_row(b, ci, (lo as isize + shift) as usize, &mut row[lo..hi]);
                 }
             }
         }
+        cols
     }
 }
 
@@ -172,10 +172,8 @@ fn convolve(x: View<'_>, w: &[f32], bias: Option<&[f32]>, g: Geometry) -> Vec<f3
     let tiles: Vec<Vec<f32>> = g
         .units(batch)
         .into_par_iter()
-        .map(|(b, t0)| {
-            let width = TILE.min(g.out_len - t0);
-            let mut cols = vec![0.0f32; depth * width];
-            g.im2col(x, b, t0, &mut cols);
+        .map(|(b, t0, width)| {
+            let cols = g.im2col(x, b, t0, width);
             let mut out = vec![0.0f32; g.cout * width];
             if let Some(bias) = bias {
                 for (row, &v) in out.chunks_exact_mut(width).zip(bias) {
@@ -194,8 +192,7 @@ fn convolve(x: View<'_>, w: &[f32], bias: Option<&[f32]>, g: Geometry) -> Vec<f3
         })
         .collect();
     let mut out = vec![0.0f32; batch * g.cout * g.out_len];
-    for ((b, t0), tile) in g.units(batch).into_iter().zip(tiles) {
-        let width = TILE.min(g.out_len - t0);
+    for ((b, t0, width), tile) in g.units(batch).into_iter().zip(tiles) {
         for (co, row) in tile.chunks_exact(width).enumerate() {
             out[(b * g.cout + co) * g.out_len + t0..][..width].copy_from_slice(row);
         }
@@ -211,10 +208,8 @@ fn parameter_grads(x: View<'_>, dy: View<'_>, g: Geometry) -> (Vec<f32>, Vec<f32
     let parts: Vec<(Vec<f32>, Vec<f64>)> = g
         .units(x.shape[0])
         .into_par_iter()
-        .map(|(b, t0)| {
-            let width = TILE.min(g.out_len - t0);
-            let mut cols = vec![0.0f32; depth * width];
-            g.im2col(x, b, t0, &mut cols);
+        .map(|(b, t0, width)| {
+            let cols = g.im2col(x, b, t0, width);
             let mut grad = vec![0.0f32; g.cout * width];
             for (co, row) in grad.chunks_exact_mut(width).enumerate() {
                 dy.read_row(b, co, t0, row);
