@@ -5,6 +5,7 @@
 
 use crate::lab::DynExperiment;
 
+pub mod diffusion_sep;
 pub mod kernel_tests;
 pub mod lattice_quant;
 pub mod numerics;
@@ -34,6 +35,9 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(rf_signal::awgn::Awgn),
         Box::new(rf_signal::baselines::Baselines),
         Box::new(rf_signal::learned::Learned),
+        Box::new(diffusion_sep::alpha_rgs::AlphaRgsExperiment),
+        Box::new(diffusion_sep::omega::Omega),
+        Box::new(diffusion_sep::modes::Modes),
         Box::new(sampling::rates::Rates),
         Box::new(sampling::selection_rules::SelectionRules),
         Box::new(sampling::is_vs_rs::IsVsRs),
