@@ -1,6 +1,7 @@
 //! The trained models that ship in `models/`, and how to reproduce them:
 //! `cargo xtask train <name>` trains a model from its recipe here and writes
-//! `models/<name>/` (weights and card). Two scales:
+//! `models/<name>/` (weights and card): learned separators of rf-signal and
+//! learned priors (DiffWave denoisers) of diffusion-sep. Two scales:
 //!
 //! * `shipped` (the default): small nets on short crops that a 2-core CPU
 //!   trains in minutes to an hour; these are the models in the repository,
@@ -12,8 +13,12 @@
 //! A run checkpoints to `<out>/<name>.checkpoint` and, killed, resumes from
 //! it when started again with the same recipe.
 
+use crate::experiments::diffusion_sep::{Carriers, FRAME, interference_modem};
 use anyhow::{Context, Result, bail};
+use infoflow_diffusion_sep::score::LearnedScore;
+use infoflow_diffusion_sep::score::learned::{PriorSource, Source};
 use infoflow_nn::Architecture;
+use infoflow_nn::diffwave::DiffWaveConfig;
 use infoflow_nn::train::{Schedule, TrainConfig};
 use infoflow_nn::unet::UNetConfig;
 use infoflow_nn::wavenet::WaveNetConfig;
@@ -30,13 +35,33 @@ pub enum Scale {
     Paper,
 }
 
+/// What a model learns.
+#[derive(Clone, Debug)]
+pub enum Trains {
+    /// A separator of this mixture type (rf-signal's `LearnedSeparator`).
+    Separator(MixtureType),
+    /// A prior of diffusion-sep's OFDM interference with these carriers
+    /// (a DiffWave denoiser, diffusion-sep's `LearnedScore`).
+    Prior(Carriers),
+}
+
+impl Trains {
+    /// The mixture type or source, for listings.
+    pub fn name(&self) -> String {
+        match self {
+            Trains::Separator(k) => k.name().to_string(),
+            Trains::Prior(c) => format!("{} prior", c.name()),
+        }
+    }
+}
+
 /// A model's recipe.
 #[derive(Clone, Debug)]
 pub struct Recipe {
     /// The model's name (its directory under `models/`).
     pub name: &'static str,
-    /// The mixture type it separates.
-    pub kind: MixtureType,
+    /// What it learns.
+    pub trains: Trains,
     /// The network.
     pub architecture: Architecture,
     /// The training recipe.
@@ -81,33 +106,55 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
     vec![
         Recipe {
             name: "wavenet-qpsk-sc",
-            kind: kind("QPSK_SC-like"),
+            trains: Trains::Separator(kind("QPSK_SC-like")),
             architecture: Architecture::WaveNet(wavenet.clone()),
             config: config(3000),
             crop,
         },
         Recipe {
             name: "wavenet-qpsk-ofdm",
-            kind: kind("QPSK_OFDM-like"),
+            trains: Trains::Separator(kind("QPSK_OFDM-like")),
             architecture: Architecture::WaveNet(wavenet),
             config: config(3000),
             crop,
         },
         Recipe {
             name: "unet-ofdm-sc-k101",
-            kind: kind("OFDMQPSK_SC-like"),
+            trains: Trains::Separator(kind("OFDMQPSK_SC-like")),
             architecture: Architecture::UNet(unet(101)),
             config: config(3000),
             crop,
         },
         Recipe {
             name: "unet-ofdm-sc-k3",
-            kind: kind("OFDMQPSK_SC-like"),
+            trains: Trains::Separator(kind("OFDMQPSK_SC-like")),
             architecture: Architecture::UNet(unet(3)),
             config: config(3000),
             crop,
         },
+        Recipe {
+            name: "diffwave-ofdm-qpsk",
+            trains: Trains::Prior(Carriers::Qpsk),
+            architecture: Architecture::DiffWave(if shipped {
+                DiffWaveConfig::small()
+            } else {
+                DiffWaveConfig::paper(256)
+            }),
+            config: prior_config(if shipped { 3000 } else { 1_000_000 }, if shipped { 16 } else { 64 }),
+            crop: if shipped { 1024 } else { FRAME },
+        },
     ]
+}
+
+/// A prior's recipe: Adam at 2·10⁻³ (shipped) or the paper's 5·10⁻⁴,
+/// cosine schedule, gradients clipped to norm 1.
+fn prior_config(steps: usize, batch: usize) -> TrainConfig {
+    let lr = if steps > 100_000 { 5e-4 } else { 2e-3 };
+    let mut c = TrainConfig::new(steps, batch, lr, TRAIN_SEED);
+    c.schedule = Schedule::Cosine { warmup: steps / 50, min_lr: lr / 30.0 };
+    c.clip_norm = Some(1.0);
+    (c.validate_every, c.checkpoint_every, c.validation_batches) = (steps / 20, steps / 20, 8);
+    c
 }
 
 /// The recipe called `name` at `scale`.
@@ -150,15 +197,7 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let checkpoint = out.join(format!("{}.checkpoint", recipe.name));
-    let (mut separator, log) = LearnedSeparator::train(
-        recipe.name,
-        &recipe.kind,
-        &recipe.architecture,
-        &config,
-        recipe.crop,
-        Some(&checkpoint),
-    )
-    .with_context(|| format!("training {}", recipe.name))?;
+    let context = || format!("training {}", recipe.name);
     let scale_flag = match scale {
         Scale::Shipped => "",
         Scale::Paper => " --scale paper",
@@ -169,7 +208,25 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
     let lab = if cfg!(feature = "gpu") { "cargo run -p xtask --release --features gpu --" } else { "cargo xtask" };
     let command = format!("{lab} train {}{scale_flag}{steps_flag}", recipe.name);
     let dir = out.join(recipe.name);
-    separator.save(&dir, &code_version(), &command)?;
+    let log = match (&recipe.trains, &recipe.architecture) {
+        (Trains::Separator(kind), architecture) => {
+            let (mut separator, log) =
+                LearnedSeparator::train(recipe.name, kind, architecture, &config, recipe.crop, Some(&checkpoint))
+                    .with_context(context)?;
+            separator.save(&dir, &code_version(), &command)?;
+            log
+        }
+        (Trains::Prior(carriers), Architecture::DiffWave(architecture)) => {
+            let modem = interference_modem(*carriers)?;
+            let source = PriorSource::new(carriers.name(), Source::Modem(std::sync::Arc::new(modem)), recipe.crop)?;
+            let (mut prior, log) =
+                LearnedScore::train(recipe.name, &source, architecture, &config, Some(&checkpoint), FRAME)
+                    .with_context(context)?;
+            prior.save(&dir, &code_version(), &command)?;
+            log
+        }
+        (Trains::Prior(_), other) => bail!("{}: a prior is a DiffWave, not a {}", recipe.name, other.kind()),
+    };
     let _ = std::fs::remove_file(&checkpoint);
     eprintln!(
         "{}: {} steps in {:.0} s ({:.0} % generating data), best validation MSE {:.4} at step {}",

@@ -11,6 +11,9 @@
 //!   scores analytic (the interference at known timing): α-RGS at the
 //!   paper's 20,000 iterations and modified BASIS (49 levels × 100 steps);
 //!   elements = iterations, so elements/s is iterations per second.
+//! * `learned/*` (feature `learned`, with the shipped prior in `models/`):
+//!   the learned interference prior's cost and the network's share of an
+//!   α-RGS iteration (see [`learned`]).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use infoflow_diffusion_sep::basis::{Basis, Constraint};
@@ -116,9 +119,66 @@ fn separation(c: &mut Criterion) {
     g.finish();
 }
 
+/// The learned interference prior (feature `learned`, the shipped
+/// `models/diffwave-ofdm-qpsk`), one thread: its distilled direction on 1
+/// and 8 frames (elements = samples), and α-RGS with the analytic SOI score
+/// and the prior (elements = iterations). The network's share of an α-RGS
+/// iteration is the one-frame call's time over the iteration's.
+#[cfg(feature = "learned")]
+fn learned(c: &mut Criterion) {
+    use infoflow_diffusion_sep::score::LearnedScore;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/diffwave-ofdm-qpsk");
+    let prior = match LearnedScore::load(&dir, N) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("learned: skipped, no prior ({e}); train it with `cargo xtask train diffwave-ofdm-qpsk`");
+            return;
+        }
+    };
+    eprintln!("learned: {:.3} GFLOP per network evaluation of a frame", prior.forward_flops() / 1e9);
+    let (sc, ofdm, pulse, _) = models();
+    let mut rng = Streams::for_point(0, "bench", "learned").stream(0);
+    let (_, s) = random_frame(&sc, &mut rng).expect("frame");
+    let b = OfdmScore::draw(&ofdm, N, 17, 0.4, &mut rng).expect("frame");
+    let kappa = (10f64.powf(1.2) * 64.0 / 56.0).sqrt();
+    let y: Vec<C64> = s.iter().zip(&b).map(|(s, b)| s + b * kappa).collect();
+    let problem = [Problem { mixture: &y, kappa }];
+    let level = Schedule::diffwave().level(25).expect("level");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let mut g = c.benchmark_group("learned");
+    g.sample_size(10);
+    for frames in [1usize, 8] {
+        g.throughput(Throughput::Elements((frames * N) as u64));
+        let xs: Vec<&[C64]> = vec![&b[..]; frames];
+        let levels = vec![level; frames];
+        let mut out = vec![Vec::new(); frames];
+        g.bench_function(BenchmarkId::new("distilled", frames), |bch| {
+            bch.iter(|| {
+                let mut rngs: Vec<_> = (0..frames).map(|_| rng.clone()).collect();
+                let mut rngs: Vec<&mut (dyn rand::Rng + Send)> =
+                    rngs.iter_mut().map(|r| r as &mut (dyn rand::Rng + Send)).collect();
+                pool.install(|| prior.distilled_batch(&xs, &levels, &mut rngs, &mut out).unwrap())
+            })
+        });
+    }
+    let rgs = AlphaRgs { iterations: 100, objective_draws: 0, ..AlphaRgs::default() };
+    g.throughput(Throughput::Elements(rgs.iterations as u64));
+    g.bench_function(BenchmarkId::new("alpha_rgs_analytic_soi_learned_interference", rgs.iterations), |bch| {
+        bch.iter(|| {
+            pool.install(|| rgs.separate(&pulse, &prior, &sc, &problem, vec![rng.clone()], &|_, _| {}).unwrap())
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "learned"))]
+fn learned(_: &mut Criterion) {
+    eprintln!("learned: skipped (run with --features learned)");
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
-    targets = scores, separation
+    targets = scores, separation, learned
 }
 criterion_main!(benches);

@@ -45,6 +45,10 @@ pub enum Error {
         /// What was seen.
         reason: String,
     },
+    /// An error of a learned model (infoflow-nn): a model file that does
+    /// not load or is not a prior, a network that fails.
+    #[error("learned model: {0}")]
+    Learned(String),
     /// An error of the signal models of infoflow-rf-signal.
     #[error(transparent)]
     Signal(#[from] infoflow_rf_signal::Error),

@@ -1,4 +1,4 @@
-//! Training-step throughput of the shipped WaveNet and UNet sizes, next to
+//! Training-step throughput of the shipped WaveNet, UNet and DiffWave sizes, next to
 //! faer's f32 matrix product (the limit for convolution by im2col) measured
 //! in the same run.
 //!
@@ -21,6 +21,7 @@ use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use burn::tensor::{Distribution, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::{Accum, Mat, Par};
+use infoflow_nn::diffwave::DiffWaveConfig;
 use infoflow_nn::unet::UNetConfig;
 use infoflow_nn::wavenet::WaveNetConfig;
 use infoflow_nn::{Architecture, CpuTrain};
@@ -39,6 +40,7 @@ fn train_step(c: &mut Criterion) {
         ("wavenet-small", Architecture::WaveNet(WaveNetConfig::small())),
         ("unet-small-k101", Architecture::UNet(UNetConfig::small())),
         ("unet-small-k3", Architecture::UNet(UNetConfig::small().with_first_kernel(3))),
+        ("diffwave-small", Architecture::DiffWave(DiffWaveConfig::small())),
     ] {
         let flops = 3.0 * arch.forward_flops(CROP) * BATCH as f64;
         eprintln!("train_step/{name}: {:.3} GFLOP per step (3 × forward)", flops / 1e9);
@@ -46,9 +48,11 @@ fn train_step(c: &mut Criterion) {
         let mut opt = AdamWConfig::new().init::<CpuTrain, _>();
         let x = Tensor::<CpuTrain, 3>::random([BATCH, 2, CROP], Distribution::Normal(0.0, 1.0), &device);
         let y = Tensor::<CpuTrain, 3>::random([BATCH, 2, CROP], Distribution::Normal(0.0, 1.0), &device);
+        let steps: Vec<f64> = (0..BATCH).map(|i| (3 * i % 50) as f64).collect();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
-                let loss = (net.forward(x.clone()).expect("forward") - y.clone()).powf_scalar(2.0).mean();
+                let steps = matches!(arch, Architecture::DiffWave(_)).then_some(&steps[..]);
+                let loss = (net.forward_steps(x.clone(), steps).expect("forward") - y.clone()).powf_scalar(2.0).mean();
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
                 net = opt.step(1e-4, net.clone(), grads);
             })

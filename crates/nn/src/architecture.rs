@@ -1,7 +1,8 @@
 //! The separator architectures behind one type: [`Architecture`] (the
 //! configuration, stored in model cards) builds a [`Net`] (the module).
 
-use crate::error::Result;
+use crate::diffwave::{DiffWave, DiffWaveConfig};
+use crate::error::{Error, Result};
 use crate::kernels::NnBackend;
 use crate::unet::{UNet, UNetConfig};
 use crate::wavenet::{WaveNet, WaveNetConfig};
@@ -17,14 +18,17 @@ pub enum Architecture {
     WaveNet(WaveNetConfig),
     /// A [`UNet`].
     UNet(UNetConfig),
+    /// A [`DiffWave`] (a WaveNet conditioned on the diffusion step).
+    DiffWave(DiffWaveConfig),
 }
 
 impl Architecture {
-    /// `"wavenet"` or `"unet"`.
+    /// `"wavenet"`, `"unet"` or `"diffwave"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Architecture::WaveNet(_) => "wavenet",
             Architecture::UNet(_) => "unet",
+            Architecture::DiffWave(_) => "diffwave",
         }
     }
 
@@ -33,6 +37,7 @@ impl Architecture {
         match self {
             Architecture::WaveNet(c) => c.check(),
             Architecture::UNet(c) => c.check(),
+            Architecture::DiffWave(c) => c.check(),
         }
     }
 
@@ -40,16 +45,19 @@ impl Architecture {
     /// `n` samples: `2 × multiply-adds` of the convolutions (elementwise
     /// operations, normalisation and pooling not counted). A training step
     /// costs about three forward passes (the backward pass needs the
-    /// gradients of both inputs and weights).
+    /// gradients of both inputs and weights). A DiffWave counts as its
+    /// WaveNet (the step embedding costs the same for any `n`).
     pub fn forward_flops(&self, n: usize) -> f64 {
+        let wavenet = |c: &WaveNetConfig, n: f64| {
+            let ch = c.channels as f64;
+            let per_layer = 2.0 * ch * 2.0 * ch * c.kernel as f64 + 2.0 * ch * 2.0 * ch;
+            let ends = 2.0 * c.in_channels as f64 * ch + 2.0 * ch * ch + 2.0 * ch * c.out_channels as f64;
+            n * (c.layers as f64 * per_layer + ends)
+        };
         let n = n as f64;
         match self {
-            Architecture::WaveNet(c) => {
-                let ch = c.channels as f64;
-                let per_layer = 2.0 * ch * 2.0 * ch * c.kernel as f64 + 2.0 * ch * 2.0 * ch;
-                let ends = 2.0 * c.in_channels as f64 * ch + 2.0 * ch * ch + 2.0 * ch * c.out_channels as f64;
-                n * (c.layers as f64 * per_layer + ends)
-            }
+            Architecture::WaveNet(c) => wavenet(c, n),
+            Architecture::DiffWave(c) => wavenet(&c.wavenet, n),
             Architecture::UNet(c) => {
                 let depth = c.encoder_filters.len();
                 let k = c.kernel as f64;
@@ -83,6 +91,7 @@ impl Architecture {
         Ok(match self {
             Architecture::WaveNet(c) => Net::WaveNet(c.init(device)?),
             Architecture::UNet(c) => Net::UNet(c.init(device)?),
+            Architecture::DiffWave(c) => Net::DiffWave(c.init(device)?),
         })
     }
 }
@@ -97,14 +106,30 @@ pub enum Net<B: Backend> {
     WaveNet(WaveNet<B>),
     /// A UNet.
     UNet(UNet<B>),
+    /// A DiffWave.
+    DiffWave(DiffWave<B>),
 }
 
 impl<B: NnBackend> Net<B> {
     /// The network's output; see [`WaveNet::forward`] and [`UNet::forward`].
+    /// An error for a DiffWave, which needs its diffusion steps
+    /// ([`Net::forward_steps`]).
     pub fn forward(&self, x: Tensor<B, 3>) -> Result<Tensor<B, 3>> {
-        match self {
-            Net::WaveNet(n) => n.forward(x),
-            Net::UNet(n) => n.forward(x),
+        self.forward_steps(x, None)
+    }
+
+    /// The output of a separator (`steps` none) or of a DiffWave at the
+    /// diffusion `steps` of the frames ([`DiffWave::forward`]); an error
+    /// when the steps do not fit the network.
+    pub fn forward_steps(&self, x: Tensor<B, 3>, steps: Option<&[f64]>) -> Result<Tensor<B, 3>> {
+        match (self, steps) {
+            (Net::WaveNet(n), None) => n.forward(x),
+            (Net::UNet(n), None) => n.forward(x),
+            (Net::DiffWave(n), Some(t)) => n.forward(x, t),
+            (Net::DiffWave(_), None) => {
+                Err(Error::invalid("diffusion steps", "none", "a DiffWave is evaluated at a diffusion step per frame"))
+            }
+            (_, Some(_)) => Err(Error::invalid("diffusion steps", "given", "only a DiffWave takes diffusion steps")),
         }
     }
 
@@ -113,6 +138,7 @@ impl<B: NnBackend> Net<B> {
         match self {
             Net::WaveNet(n) => n.in_channels(),
             Net::UNet(n) => n.in_channels(),
+            Net::DiffWave(n) => n.in_channels(),
         }
     }
 }

@@ -37,6 +37,12 @@ pub fn to_tensor<B: Backend>(signals: &[Vec<C64>], device: &B::Device) -> Result
     Ok(Tensor::from_data(TensorData::new(data, [signals.len(), 2, n]), device))
 }
 
+/// One signal's I/Q as channel-major `f32` values (`[re…, im…]`), the
+/// layout of a training example ([`crate::train::Example`]).
+pub fn channels(x: &[C64]) -> Vec<f32> {
+    x.iter().map(|z| z.re as f32).chain(x.iter().map(|z| z.im as f32)).collect()
+}
+
 /// The signals of a `[b, 2, n]` tensor; an error for another channel count
 /// or a non-finite value.
 pub fn from_tensor<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<Vec<C64>>> {

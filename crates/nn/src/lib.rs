@@ -13,6 +13,8 @@
 //!   decoder with skips), any input length.
 //! * [`mlp`]: a multilayer perceptron.
 //! * [`embedding`]: DiffWave's diffusion-step embedding.
+//! * [`diffwave`]: DiffWave, the WaveNet conditioned on that embedding (a
+//!   denoiser for score-based separation).
 //! * [`kernels`]: the 1-D convolution (im2col and faer's product) and
 //!   WaveNet's gate, forward and backward, on the CPU backend, through
 //!   [`NnBackend`].
@@ -44,6 +46,7 @@
 //! ```
 
 pub mod architecture;
+pub mod diffwave;
 pub mod embedding;
 pub mod error;
 pub mod iq;

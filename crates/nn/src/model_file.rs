@@ -120,6 +120,20 @@ pub fn save<B: Backend>(dir: &Path, net: &Net<B>, card: &mut ModelCard) -> Resul
     infoflow_numerics::fs::write_bytes_atomic(&path, &json).map_err(|e| Error::io(&path, e))
 }
 
+/// [`save`] with the card's `code_version` and reproducing `command` set
+/// first (what a trained model's owner records when it ships).
+pub fn save_stamped<B: Backend>(
+    dir: &Path,
+    net: &Net<B>,
+    card: &mut ModelCard,
+    code_version: &str,
+    command: &str,
+) -> Result<()> {
+    card.code_version = code_version.into();
+    card.command = command.into();
+    save(dir, net, card)
+}
+
 /// The safetensors bytes of `net`. One metadata entry only: burn-store
 /// keeps metadata in a `HashMap`, so with its three default entries the
 /// header's key order (and the file's checksum) changed from run to run;

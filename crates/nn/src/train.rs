@@ -50,13 +50,23 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// One training example: input and target, each channel-major
-/// (`channels × samples` values, channel 0 first).
+/// (`channels × samples` values, channel 0 first), and for a DiffWave the
+/// diffusion step the input was noised to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Example {
     /// `in_channels × samples` values.
     pub input: Vec<f32>,
     /// `out_channels × samples` values.
     pub target: Vec<f32>,
+    /// The diffusion step (a DiffWave's examples), or none (a separator's).
+    pub step: Option<f64>,
+}
+
+impl Example {
+    /// A separator's example (no diffusion step).
+    pub fn new(input: Vec<f32>, target: Vec<f32>) -> Self {
+        Self { input, target, step: None }
+    }
 }
 
 /// Where training examples come from.
@@ -399,10 +409,10 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
                 return Err(Error::Interrupted { step });
             }
             let data_clock = Instant::now();
-            let (x, y) = self.batch::<B>(step, device)?;
+            let (x, y, steps) = self.batch::<B>(step, device)?;
             state.log.data_s += data_clock.elapsed().as_secs_f64();
             B::seed(device, derived_seed(c.seed, "dropout", step as u64));
-            let loss = mse(net.forward(x)?, y);
+            let loss = mse(net.forward_steps(x, steps.as_deref())?, y);
             let value = loss.clone().into_scalar().elem::<f64>();
             if !value.is_finite() {
                 return Err(Error::Diverged { step, loss: value.to_string() });
@@ -457,6 +467,27 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
         Ok(Trained { net: best, log: state.log })
     }
 
+    /// Trains on burn's CPU backend, or with the `gpu` feature on its CUDA
+    /// backend (device 0), and returns the inference net on the CPU
+    /// backend (what the domain crates evaluate with) and the log.
+    pub fn fit_for_cpu(&self) -> Result<(Net<crate::Cpu>, TrainLog)> {
+        #[cfg(feature = "gpu")]
+        {
+            let trained = self.fit::<crate::GpuTrain>(&Default::default())?;
+            let net = crate::model_file::transfer::<crate::Gpu, crate::Cpu>(
+                &trained.net.valid(),
+                self.architecture,
+                &Default::default(),
+            )?;
+            Ok((net, trained.log))
+        }
+        #[cfg(not(feature = "gpu"))]
+        {
+            let trained = self.fit::<crate::CpuTrain>(&Default::default())?;
+            Ok((trained.net.valid(), trained.log))
+        }
+    }
+
     /// The fixed validation examples.
     fn validation_set(&self) -> Result<Vec<Example>> {
         let streams = Streams::for_point(self.config.seed, "nn.train", "validation");
@@ -479,34 +510,44 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
                 [cin, cout, n]
             )));
         }
-        if !e.input.iter().chain(&e.target).all(|v| v.is_finite()) {
+        if !e.input.iter().chain(&e.target).all(|v| v.is_finite()) || e.step.is_some_and(|t| !t.is_finite()) {
             return Err(Error::NonFinite { context: "training example" });
         }
         Ok(())
     }
 
-    /// The batch of `step`: inputs `[b, in, n]`, targets `[b, out, n]`.
-    fn batch<B: Backend>(&self, step: usize, device: &B::Device) -> Result<(Tensor<B, 3>, Tensor<B, 3>)> {
+    /// The batch of `step`: inputs `[b, in, n]`, targets `[b, out, n]`,
+    /// the diffusion steps.
+    fn batch<B: Backend>(&self, step: usize, device: &B::Device) -> Result<Batch<B>> {
         let streams = Streams::for_point(self.config.seed, "nn.train", &format!("step/{step}"));
         let examples: Vec<Example> = (0..self.config.batch as u64)
             .into_par_iter()
             .map(|i| self.data.example(&mut streams.stream(i)))
             .collect::<Result<_>>()?;
         examples.iter().try_for_each(|e| self.check_example(e))?;
-        Ok(stack::<B>(&examples, self.data.shape(), device))
+        stack::<B>(&examples, self.data.shape(), device)
     }
 }
 
-/// Inputs and targets of `examples` as `[b, in, n]` and `[b, out, n]`.
-fn stack<B: Backend>(examples: &[Example], shape: [usize; 3], device: &B::Device) -> (Tensor<B, 3>, Tensor<B, 3>) {
+/// Inputs `[b, in, n]`, targets `[b, out, n]` and diffusion steps of a batch.
+type Batch<B> = (Tensor<B, 3>, Tensor<B, 3>, Option<Vec<f64>>);
+
+/// Inputs and targets of `examples` as `[b, in, n]` and `[b, out, n]`, and
+/// their steps; an error when only some examples have a step.
+fn stack<B: Backend>(examples: &[Example], shape: [usize; 3], device: &B::Device) -> Result<Batch<B>> {
     let [cin, cout, n] = shape;
     let b = examples.len();
     let x: Vec<f32> = examples.iter().flat_map(|e| e.input.iter().copied()).collect();
     let y: Vec<f32> = examples.iter().flat_map(|e| e.target.iter().copied()).collect();
-    (
+    let steps: Option<Vec<f64>> = examples.iter().map(|e| e.step).collect();
+    if steps.is_none() && examples.iter().any(|e| e.step.is_some()) {
+        return Err(Error::Data("a batch mixes examples with and without a diffusion step".into()));
+    }
+    Ok((
         Tensor::from_data(TensorData::new(x, [b, cin, n]), device),
         Tensor::from_data(TensorData::new(y, [b, cout, n]), device),
-    )
+        steps,
+    ))
 }
 
 /// Mean-squared error over all elements.
@@ -518,8 +559,8 @@ fn mse<B: Backend>(output: Tensor<B, 3>, target: Tensor<B, 3>) -> Tensor<B, 1> {
 fn validate<B: NnBackend>(net: &Net<B>, examples: &[Example], shape: [usize; 3], device: &B::Device) -> Result<f64> {
     let mut total = 0.0;
     for chunk in examples.chunks(32) {
-        let (x, y) = stack::<B>(chunk, shape, device);
-        total += mse(net.forward(x)?, y).into_scalar().elem::<f64>() * chunk.len() as f64;
+        let (x, y, steps) = stack::<B>(chunk, shape, device)?;
+        total += mse(net.forward_steps(x, steps.as_deref())?, y).into_scalar().elem::<f64>() * chunk.len() as f64;
     }
     Ok(total / examples.len() as f64)
 }

@@ -199,6 +199,19 @@ impl<B: NnBackend> WaveNet<B> {
     /// `[b, in, n] → [b, out, n]`; an error for another channel count or an
     /// empty input.
     pub fn forward(&self, x: Tensor<B, 3>) -> Result<Tensor<B, 3>> {
+        self.forward_conditioned(x, &[])
+    }
+
+    /// Residual layers, for DiffWave's conditioning.
+    pub(crate) fn layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// [`WaveNet::forward`] with `conditions[i]` (`[b, C, 1]`, broadcast
+    /// over time) added to layer `i`'s input before its dilated
+    /// convolutions, the residual still added to the unconditioned input
+    /// (DiffWave's step conditioning); no conditions: the plain forward.
+    pub(crate) fn forward_conditioned(&self, x: Tensor<B, 3>, conditions: &[Tensor<B, 3>]) -> Result<Tensor<B, 3>> {
         let [b, c, n] = x.dims();
         if c != self.in_channels || b == 0 || n == 0 {
             return Err(Error::Shape {
@@ -211,9 +224,13 @@ impl<B: NnBackend> WaveNet<B> {
         let mut h = self.relu.forward(kernels::conv1d(&self.input, x));
         let mut skip = Tensor::<B, 3>::zeros([b, ch, n], &h.device());
         let scale = std::f32::consts::FRAC_1_SQRT_2;
-        for layer in &self.layers {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let input = match conditions.get(i) {
+                Some(c) => h.clone() + c.clone(),
+                None => h.clone(),
+            };
             let gate =
-                kernels::gate(kernels::conv1d(&layer.filter, h.clone()), kernels::conv1d(&layer.gate, h.clone()));
+                kernels::gate(kernels::conv1d(&layer.filter, input.clone()), kernels::conv1d(&layer.gate, input));
             h = (h + kernels::conv1d(&layer.residual, gate.clone())) * scale;
             skip = skip + kernels::conv1d(&layer.skip, gate);
         }

@@ -35,7 +35,7 @@ impl DataSource for Smoothing {
             })
             .map(|v| if self.poisoned.load(Ordering::Relaxed) { 1e30 } else { v })
             .collect();
-        Ok(Example { input, target })
+        Ok(Example::new(input, target))
     }
 }
 
@@ -124,9 +124,9 @@ fn training_is_deterministic_resumable_and_guarded() {
     uneven.checkpoint_every = 15;
     assert!(Trainer::new(&arch, &uneven, &data).fit::<CpuTrain>(&device).is_err());
     assert!(matches!(ExampleSet::new([2, 2, 8], vec![], vec![]), Err(Error::Data(_))));
-    let e = Example { input: vec![0.0; 16], target: vec![0.0; 16] };
+    let e = Example::new(vec![0.0; 16], vec![0.0; 16]);
     assert!(ExampleSet::new([2, 2, 9], vec![e.clone()], vec![e.clone()]).is_err());
-    let nan = Example { input: vec![f32::NAN; 16], target: vec![0.0; 16] };
+    let nan = Example::new(vec![f32::NAN; 16], vec![0.0; 16]);
     let set = ExampleSet::new([2, 2, 8], vec![nan], vec![e]).unwrap();
     assert!(matches!(Trainer::new(&arch, &config, &set).fit::<CpuTrain>(&device), Err(Error::NonFinite { .. })));
 }

@@ -206,7 +206,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
             println!(
                 "{:<22} {:<18} {} on {}-sample crops, {} steps",
                 r.name,
-                r.kind.name(),
+                r.trains.name(),
                 r.architecture.kind(),
                 r.crop,
                 r.config.steps

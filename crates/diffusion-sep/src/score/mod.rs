@@ -11,15 +11,20 @@
 //! | [`PulseScore`] | BPSK or QPSK with any pulse of rf-signal's single-carrier modem (RRC, any samples per symbol, roll-off, span) | exact: forward–backward over the pulse's inter-symbol interference |
 //! | [`OfdmScore`] | OFDM with BPSK or QPSK carriers, known timing and phase, or a mixture over timing offsets and phases | exact per carrier on the FFT bodies; cyclic prefix and cut symbols approximated (see its docs) |
 //! | [`StationaryGaussian`] | a circular stationary Gaussian known by its power spectral density | exact (circulant covariance, FFT-diagonal) |
+//! | `LearnedScore` (feature `learned`) | any source rf-signal generates | a DiffWave denoiser trained on its frames, `−ε̂/σ_t` |
 //!
 //! Models with a density ([`Score::log_density`]) let the separators report
-//! their objective; the analytic ones all have one.
+//! their objective; the analytic ones all have one, learned ones none.
 
 mod gaussian;
+#[cfg(feature = "learned")]
+pub mod learned;
 mod ofdm;
 mod pulse;
 
 pub use gaussian::StationaryGaussian;
+#[cfg(feature = "learned")]
+pub use learned::{LearnedScore, PriorSource};
 pub use ofdm::{OfdmScore, Timing};
 pub use pulse::PulseScore;
 
@@ -52,8 +57,7 @@ pub trait Score: Send + Sync {
     /// parallel (frames are independent, so the result does not depend on
     /// the thread count). Learned models override it with one network call.
     fn score_batch(&self, x: &[&[C64]], levels: &[Level], out: &mut [Vec<C64>]) -> Result<()> {
-        check_len("levels of the batch", levels.len(), x.len())?;
-        check_len("outputs of the batch", out.len(), x.len())?;
+        check_batch(x.len(), levels.len(), None, out.len())?;
         let one = |((x, &level), out): ((&&[C64], &Level), &mut Vec<C64>)| {
             out.resize(x.len(), C64::new(0.0, 0.0));
             self.score(x, level, out)
@@ -95,9 +99,7 @@ pub trait Score: Send + Sync {
         rngs: &mut [&mut (dyn Rng + Send)],
         out: &mut [Vec<C64>],
     ) -> Result<()> {
-        check_len("levels of the batch", levels.len(), x.len())?;
-        check_len("random streams of the batch", rngs.len(), x.len())?;
-        check_len("outputs of the batch", out.len(), x.len())?;
+        check_batch(x.len(), levels.len(), Some(rngs.len()), out.len())?;
         if let ([x], [level], [rng], [out]) = (x, levels, &mut *rngs, &mut *out) {
             out.resize(x.len(), C64::new(0.0, 0.0));
             return self.distilled(x, *level, &mut **rng, out);
@@ -109,6 +111,16 @@ pub trait Score: Send + Sync {
             },
         )
     }
+}
+
+/// Checks that a batch of `frames` frames has as many levels, random
+/// streams (where given) and outputs.
+pub(crate) fn check_batch(frames: usize, levels: usize, rngs: Option<usize>, outputs: usize) -> Result<()> {
+    check_len("levels of the batch", levels, frames)?;
+    if let Some(r) = rngs {
+        check_len("random streams of the batch", r, frames)?;
+    }
+    check_len("outputs of the batch", outputs, frames)
 }
 
 /// Checks a frame handed to a score model: its length, finiteness and the

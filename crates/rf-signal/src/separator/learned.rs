@@ -30,31 +30,6 @@ fn learned(e: infoflow_nn::Error) -> Error {
     Error::Learned(e.to_string())
 }
 
-/// Runs `trainer` on the CPU backend, or with the `gpu` feature on burn's
-/// CUDA backend (device 0), and returns the inference net on the CPU
-/// backend with the training log.
-fn fit<D: DataSource + ?Sized>(trainer: &Trainer<'_, D>, architecture: &Architecture) -> Result<(Net<Cpu>, TrainLog)> {
-    #[cfg(feature = "gpu")]
-    {
-        let trained = trainer.fit::<infoflow_nn::GpuTrain>(&Default::default()).map_err(learned)?;
-        let net = infoflow_nn::burn::module::AutodiffModule::valid(&trained.net);
-        let net =
-            model_file::transfer::<infoflow_nn::Gpu, Cpu>(&net, architecture, &Default::default()).map_err(learned)?;
-        Ok((net, trained.log))
-    }
-    #[cfg(not(feature = "gpu"))]
-    {
-        let _ = architecture;
-        let trained = trainer.fit::<infoflow_nn::CpuTrain>(&Default::default()).map_err(learned)?;
-        Ok((infoflow_nn::burn::module::AutodiffModule::valid(&trained.net), trained.log))
-    }
-}
-
-/// The channel-major I/Q of `x` (`[re…, im…]`) in f32.
-fn iq_channels(x: &[C64]) -> Vec<f32> {
-    x.iter().map(|z| z.re as f32).chain(x.iter().map(|z| z.im as f32)).collect()
-}
-
 /// Training examples drawn on the fly from a mixture type: SINR uniform on
 /// `[−33, 3]` dB, a random phase, a random `crop`-sample window of a fresh
 /// frame (input: the mixture's I/Q, target: the SOI's).
@@ -96,7 +71,7 @@ impl DataSource for MixtureSource {
         let m = self.kind.draw(self.modem.as_ref(), sinr, rng).map_err(|e| infoflow_nn::Error::Data(e.to_string()))?;
         let start = rng.random_range(0..=m.mixture.len() - self.crop);
         let window = start..start + self.crop;
-        Ok(Example { input: iq_channels(&m.mixture[window.clone()]), target: iq_channels(&m.soi[window]) })
+        Ok(Example::new(iq::channels(&m.mixture[window.clone()]), iq::channels(&m.soi[window])))
     }
 }
 
@@ -112,6 +87,12 @@ impl LearnedSeparator {
     /// Loads the model in `dir`, which must have been trained on `kind`.
     pub fn load(dir: &Path, kind: &MixtureType) -> Result<Self> {
         let (net, card) = model_file::load::<Cpu>(dir, &Default::default()).map_err(learned)?;
+        if let Architecture::DiffWave(_) = card.architecture {
+            return Err(Error::File {
+                path: dir.display().to_string(),
+                reason: "a DiffWave prior (a denoiser for score-based separation), not a separator".into(),
+            });
+        }
         let trained_on = card.data.get("mixture_type").and_then(|v| v.as_str()).unwrap_or("nothing recorded");
         if trained_on != kind.name() {
             return Err(Error::File {
@@ -139,7 +120,7 @@ impl LearnedSeparator {
         if let Some(path) = checkpoint {
             trainer = trainer.with_checkpoint(path);
         }
-        let (net, log) = fit(&trainer, architecture)?;
+        let (net, log) = trainer.fit_for_cpu().map_err(learned)?;
         let card = ModelCard::new(
             name,
             architecture,
@@ -156,9 +137,7 @@ impl LearnedSeparator {
     /// Writes the model (weights and card) into `dir`, with `code_version`
     /// and the reproducing `command` recorded in the card.
     pub fn save(&mut self, dir: &Path, code_version: &str, command: &str) -> Result<()> {
-        self.card.code_version = code_version.into();
-        self.card.command = command.into();
-        model_file::save(dir, &self.net, &mut self.card).map_err(learned)
+        model_file::save_stamped(dir, &self.net, &mut self.card, code_version, command).map_err(learned)
     }
 
     /// The model card.
@@ -197,7 +176,7 @@ impl Separator for LearnedSeparator {
                 reason: "at least two examples (one held out)".into(),
             });
         }
-        let to_example = |m: &Mixture| Example { input: iq_channels(&m.mixture), target: iq_channels(&m.soi) };
+        let to_example = |m: &Mixture| Example::new(iq::channels(&m.mixture), iq::channels(&m.soi));
         let (mut train, mut validation) = (Vec::new(), Vec::new());
         for (i, m) in examples.iter().enumerate() {
             if i % 10 == 9 || i == examples.len() - 1 && validation.is_empty() {
@@ -207,7 +186,7 @@ impl Separator for LearnedSeparator {
             }
         }
         let set = ExampleSet::new([2, 2, self.modem.frame_len()], train, validation).map_err(learned)?;
-        self.net = fit(&Trainer::new(&self.card.architecture, &self.card.recipe, &set), &self.card.architecture)?.0;
+        self.net = Trainer::new(&self.card.architecture, &self.card.recipe, &set).fit_for_cpu().map_err(learned)?.0;
         Ok(())
     }
 

@@ -64,11 +64,7 @@ impl Setting {
     /// The models for `carriers`.
     pub fn new(carriers: Carriers) -> Result<Self> {
         let soi_modem = SingleCarrier::new(Constellation::Qpsk, 16, 0.5, 4, FRAME / 16)?;
-        let c = match carriers {
-            Carriers::Qpsk => Constellation::Qpsk,
-            Carriers::Bpsk => Constellation::Bpsk,
-        };
-        let ofdm = Ofdm::new(c, 64, 16, (4, 3), true, FRAME / 80)?;
+        let ofdm = interference_modem(carriers)?;
         let soi = PulseScore::new(soi_modem.clone())?;
         let interference = OfdmScore::new(&ofdm, FRAME, Timing::Unknown { phases: 1 })?;
         Ok(Self { soi_modem, ofdm, soi, interference })
@@ -103,6 +99,16 @@ impl Setting {
         let dp = (phase - d.phase).rem_euclid(sym);
         Ok((model, offset == d.offset && dp.min(sym - dp) < 0.05))
     }
+}
+
+/// The interference modem: 64-point FFT, CP 16, 56 carriers (guards 4 and
+/// 3, DC null), `carriers` modulation, 32 symbols in a frame.
+pub fn interference_modem(carriers: Carriers) -> Result<Ofdm> {
+    let c = match carriers {
+        Carriers::Qpsk => Constellation::Qpsk,
+        Carriers::Bpsk => Constellation::Bpsk,
+    };
+    Ok(Ofdm::new(c, 64, 16, (4, 3), true, FRAME / 80)?)
 }
 
 /// The paper's SIR grid, −24 … −3 dB in steps of 3.

@@ -26,7 +26,7 @@ use super::baselines::{LevelResult, MethodResult, classical, evaluate};
 use crate::lab::{
     Axis, Cell, Claim, Experiment, Figure, Legend, Meta, Output, Panel, Point, Profile, Series, Table, XyPanel,
 };
-use crate::models::{self, Scale};
+use crate::models::{self, Scale, Trains};
 use anyhow::{Context, Result, anyhow, bail};
 use infoflow_numerics::rng::Streams;
 use infoflow_numerics::signal::power_to_db;
@@ -137,11 +137,14 @@ impl Experiment for Learned {
         };
         let recipes = models::recipes(Scale::Shipped);
         let mut points: Vec<Params> = Vec::new();
-        for r in &recipes {
-            match points.iter_mut().find(|p| p.mixture == r.kind) {
+        for (r, kind) in recipes.iter().filter_map(|r| match &r.trains {
+            Trains::Separator(kind) => Some((r, kind)),
+            Trains::Prior(_) => None,
+        }) {
+            match points.iter_mut().find(|p| p.mixture == *kind) {
                 Some(p) => p.models.push(r.name.into()),
                 None => points.push(Params {
-                    mixture: r.kind.clone(),
+                    mixture: kind.clone(),
                     models: vec![r.name.into()],
                     sinrs: sinrs.clone(),
                     frames,
