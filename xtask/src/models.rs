@@ -140,16 +140,15 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
             } else {
                 DiffWaveConfig::paper(256)
             }),
-            config: prior_config(if shipped { 3000 } else { 1_000_000 }, if shipped { 16 } else { 64 }),
+            config: if shipped { prior_config(3000, 16, 2e-3) } else { prior_config(1_000_000, 64, 5e-4) },
             crop: if shipped { 1024 } else { FRAME },
         },
     ]
 }
 
-/// A prior's recipe: Adam at 2·10⁻³ (shipped) or the paper's 5·10⁻⁴,
+/// A prior's recipe: Adam at `lr` (shipped 2·10⁻³; the paper's 5·10⁻⁴),
 /// cosine schedule, gradients clipped to norm 1.
-fn prior_config(steps: usize, batch: usize) -> TrainConfig {
-    let lr = if steps > 100_000 { 5e-4 } else { 2e-3 };
+fn prior_config(steps: usize, batch: usize, lr: f64) -> TrainConfig {
     let mut c = TrainConfig::new(steps, batch, lr, TRAIN_SEED);
     c.schedule = Schedule::Cosine { warmup: steps / 50, min_lr: lr / 30.0 };
     c.clip_norm = Some(1.0);

@@ -1,5 +1,6 @@
-//! The separator architectures behind one type: [`Architecture`] (the
-//! configuration, stored in model cards) builds a [`Net`] (the module).
+//! The networks behind one type, the separators (WaveNet, UNet) and the
+//! denoiser (DiffWave): [`Architecture`] (the configuration, stored in
+//! model cards) builds a [`Net`] (the module).
 
 use crate::diffwave::{DiffWave, DiffWaveConfig};
 use crate::error::{Error, Result};

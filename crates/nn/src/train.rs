@@ -629,3 +629,20 @@ fn read_checkpoint(path: &Path) -> Result<(State, [Vec<u8>; 3])> {
     let mut next = || rest.next().unwrap_or_default();
     Ok((state, [next(), next(), next()]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cpu;
+
+    #[test]
+    fn a_batch_takes_steps_for_all_examples_or_none() {
+        let device = Default::default();
+        let plain = Example::new(vec![0.0; 4], vec![0.0; 4]);
+        let stepped = Example { step: Some(3.0), ..plain.clone() };
+        let (_, _, steps) = stack::<Cpu>(&[stepped.clone(), stepped.clone()], [2, 2, 2], &device).unwrap();
+        assert_eq!(steps, Some(vec![3.0, 3.0]));
+        assert_eq!(stack::<Cpu>(&[plain.clone(), plain.clone()], [2, 2, 2], &device).unwrap().2, None);
+        assert!(matches!(stack::<Cpu>(&[plain, stepped], [2, 2, 2], &device), Err(Error::Data(_))));
+    }
+}

@@ -240,6 +240,13 @@ impl Experiment for AlphaRgsExperiment {
                 let prior = LearnedScore::load(&dir, FRAME).with_context(|| {
                     format!("loading the prior {} (train it with `cargo xtask train {}`)", l.model, l.model)
                 })?;
+                let source = prior.card().data.get("source").and_then(|s| s.as_str()).unwrap_or("nothing recorded");
+                anyhow::ensure!(
+                    source == p.carriers.name(),
+                    "the prior {} was trained on {source}, not {} interference",
+                    l.model,
+                    p.carriers
+                );
                 Some((l, prior))
             }
             None => None,
@@ -382,8 +389,12 @@ impl Experiment for AlphaRgsExperiment {
                     mx.push(p.sir_db);
                     my.push(mse_db);
                 }
-                ber_series.push(Series::line_markers(method.to_string(), x, y).with_errors(err).with_color(k));
-                mse_series.push(Series::line_markers(method.to_string(), mx, my).with_color(k));
+                // A method that did not run for this interference (the
+                // learned prior ships for OFDM-QPSK only) gets no legend entry.
+                if !x.is_empty() {
+                    ber_series.push(Series::line_markers(method.to_string(), x, y).with_errors(err).with_color(k));
+                    mse_series.push(Series::line_markers(method.to_string(), mx, my).with_color(k));
+                }
             }
             ber_series.push(
                 Series::markers(
