@@ -143,6 +143,18 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
             config: if shipped { prior_config(3000, 16, 2e-3) } else { prior_config(1_000_000, 64, 5e-4) },
             crop: if shipped { 1024 } else { FRAME },
         },
+        // The paper's OFDM-BPSK prior: 128 channels, batch 128.
+        Recipe {
+            name: "diffwave-ofdm-bpsk",
+            trains: Trains::Prior(Carriers::Bpsk),
+            architecture: Architecture::DiffWave(if shipped {
+                DiffWaveConfig::small()
+            } else {
+                DiffWaveConfig::paper(128)
+            }),
+            config: if shipped { prior_config(3000, 16, 2e-3) } else { prior_config(1_000_000, 128, 5e-4) },
+            crop: if shipped { 1024 } else { FRAME },
+        },
     ]
 }
 
