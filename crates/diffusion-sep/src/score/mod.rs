@@ -80,14 +80,9 @@ pub trait Score: Send + Sync {
     /// whose score depends on `x̃` only through a few statistics override it
     /// to draw only those (the same law, fewer random numbers).
     fn distilled(&self, x: &[C64], level: Level, rng: &mut dyn Rng, out: &mut [C64]) -> Result<()> {
-        check_frame(self.frame_len(), x, out.len())?;
         let mut z = vec![C64::new(0.0, 0.0); x.len()];
         crate::separation::white_noise(rng, &mut z);
-        let noisy: Vec<C64> = x.iter().zip(&z).map(|(x, z)| x * level.scale + z * level.sigma).collect();
-        self.score(&noisy, level, out)?;
-        let inv = 1.0 / level.sigma;
-        out.iter_mut().zip(&z).for_each(|(o, z)| *o = (*o + z * inv) * level.scale);
-        Ok(())
+        distilled_with(self, x, level, &z, out)
     }
 
     /// [`Score::distilled`] of a batch, frame `i` drawing from `rngs[i]`,
@@ -111,6 +106,23 @@ pub trait Score: Send + Sync {
             },
         )
     }
+}
+
+/// [`Score::distilled`] with the white noise `z` given: the generic route,
+/// through the model's score at `√ᾱ x + σ z`.
+pub(crate) fn distilled_with<S: Score + ?Sized>(
+    model: &S,
+    x: &[C64],
+    level: Level,
+    z: &[C64],
+    out: &mut [C64],
+) -> Result<()> {
+    check_frame(model.frame_len(), x, out.len())?;
+    let noisy: Vec<C64> = x.iter().zip(z).map(|(x, z)| x * level.scale + z * level.sigma).collect();
+    model.score(&noisy, level, out)?;
+    let inv = 1.0 / level.sigma;
+    out.iter_mut().zip(z).for_each(|(o, z)| *o = (*o + z * inv) * level.scale);
+    Ok(())
 }
 
 /// Checks that a batch of `frames` frames has as many levels, random
@@ -167,18 +179,6 @@ pub(crate) fn binary_axes(c: infoflow_rf_signal::constellation::Constellation) -
             c.name(),
             "the analytic scores take BPSK or QPSK symbols (binary per axis)",
         )),
-    }
-}
-
-/// `z_i ← tanh z_i` through one vectorised batch of exponentials,
-/// `1 − 2/(e^{2|z|} + 1)` with the sign of `z` (absolute error below
-/// 3·10⁻¹⁶; several times faster than libm's `tanh` per value).
-pub(crate) fn tanh_in_place(z: &mut [f64]) {
-    let signs: Vec<f64> = z.iter().map(|v| v.signum()).collect();
-    z.iter_mut().for_each(|v| *v = 2.0 * v.abs());
-    infoflow_numerics::special::exp_in_place(z);
-    for (v, s) in z.iter_mut().zip(signs) {
-        *v = s * (1.0 - 2.0 / (*v + 1.0));
     }
 }
 

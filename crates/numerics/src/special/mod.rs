@@ -1,5 +1,5 @@
 //! Special functions: the Gaussian tail `Q`, log-sum-exp and the vectorised
-//! exponentials of the particle and kernel hot loops.
+//! exponentials (and `tanh`) of the particle, kernel and score hot loops.
 //!
 //! # Conventions
 //!
