@@ -1,4 +1,5 @@
-//! Training-step throughput of the shipped WaveNet, UNet and DiffWave sizes, next to
+//! Training-step throughput of the shipped WaveNet, UNet, DiffWave,
+//! Wave-U-Net and Conv-TasNet sizes, next to
 //! faer's f32 matrix product (the limit for convolution by im2col) measured
 //! in the same run.
 //!
@@ -7,6 +8,9 @@
 //!   them; elements = samples (samples/s). The FLOPs of a step
 //!   (`3 × Architecture::forward_flops`) are printed once, so GFLOP/s =
 //!   FLOPs ÷ time.
+//! * `train_step_real/<net>`: the same for the co-channel OFDM study's
+//!   nets (Wave-U-Net `small` with first kernels 15, 65 and 101, Conv-TasNet
+//!   `small`) on batches of 16 real windows of 256 samples.
 //! * `gemm_f32/<m>x<k>x<n>`: faer's product of an `m × k` and a `k × n`
 //!   f32 matrix; elements = `2mkn` FLOPs (elements/s = FLOP/s). The first
 //!   shape is the WaveNet's dilated convolution as im2col (`2C × 3C` times
@@ -21,33 +25,50 @@ use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use burn::tensor::{Distribution, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::{Accum, Mat, Par};
+use infoflow_nn::convtasnet::ConvTasNetConfig;
 use infoflow_nn::diffwave::DiffWaveConfig;
 use infoflow_nn::unet::UNetConfig;
 use infoflow_nn::wavenet::WaveNetConfig;
+use infoflow_nn::waveunet::WaveUNetConfig;
 use infoflow_nn::{Architecture, CpuTrain};
 use std::hint::black_box;
 use std::time::Duration;
 
 const BATCH: usize = 16;
 const CROP: usize = 1024;
+const WINDOW: usize = 256;
 
 fn train_step(c: &mut Criterion) {
-    let mut g = c.benchmark_group("train_step");
-    g.throughput(Throughput::Elements((BATCH * CROP) as u64));
-    g.sample_size(10).measurement_time(Duration::from_secs(20));
-    let device = Default::default();
-    for (name, arch) in [
+    let nets = [
         ("wavenet-small", Architecture::WaveNet(WaveNetConfig::small())),
         ("unet-small-k101", Architecture::UNet(UNetConfig::small())),
         ("unet-small-k3", Architecture::UNet(UNetConfig::small().with_first_kernel(3))),
         ("diffwave-small", Architecture::DiffWave(DiffWaveConfig::small())),
-    ] {
-        let flops = 3.0 * arch.forward_flops(CROP) * BATCH as f64;
-        eprintln!("train_step/{name}: {:.3} GFLOP per step (3 × forward)", flops / 1e9);
+    ];
+    steps_of(c, "train_step", &nets, 2, CROP);
+    let real = [
+        ("waveunet-small-k15", Architecture::WaveUNet(WaveUNetConfig::small(15))),
+        ("waveunet-small-k65", Architecture::WaveUNet(WaveUNetConfig::small(65))),
+        ("waveunet-small-k101", Architecture::WaveUNet(WaveUNetConfig::small(101))),
+        ("convtasnet-small", Architecture::ConvTasNet(ConvTasNetConfig::small())),
+    ];
+    steps_of(c, "train_step_real", &real, 1, WINDOW);
+}
+
+/// One benchmark per net: AdamW steps on batches of `BATCH` examples of
+/// `channels × n` values.
+fn steps_of(c: &mut Criterion, group: &str, nets: &[(&str, Architecture)], channels: usize, n: usize) {
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements((BATCH * n) as u64));
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    let device = Default::default();
+    for (name, arch) in nets {
+        let flops = 3.0 * arch.forward_flops(n) * BATCH as f64;
+        eprintln!("{group}/{name}: {:.3} GFLOP per step (3 × forward)", flops / 1e9);
         let mut net = arch.init::<CpuTrain>(&device).expect("net");
         let mut opt = AdamWConfig::new().init::<CpuTrain, _>();
-        let x = Tensor::<CpuTrain, 3>::random([BATCH, 2, CROP], Distribution::Normal(0.0, 1.0), &device);
-        let y = Tensor::<CpuTrain, 3>::random([BATCH, 2, CROP], Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<CpuTrain, 3>::random([BATCH, channels, n], Distribution::Normal(0.0, 1.0), &device);
+        let y = Tensor::<CpuTrain, 3>::random([BATCH, channels, n], Distribution::Normal(0.0, 1.0), &device);
         let steps: Vec<f64> = (0..BATCH).map(|i| (3 * i % 50) as f64).collect();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {

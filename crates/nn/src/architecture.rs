@@ -1,12 +1,14 @@
-//! The networks behind one type, the separators (WaveNet, UNet) and the
-//! denoiser (DiffWave): [`Architecture`] (the configuration, stored in
+//! The networks behind one type, the separators (WaveNet, UNet,
+//! Wave-U-Net, Conv-TasNet) and the denoiser (DiffWave): [`Architecture`] (the configuration, stored in
 //! model cards) builds a [`Net`] (the module).
 
+use crate::convtasnet::{ConvTasNet, ConvTasNetConfig};
 use crate::diffwave::{DiffWave, DiffWaveConfig};
 use crate::error::{Error, Result};
 use crate::kernels::NnBackend;
 use crate::unet::{UNet, UNetConfig};
 use crate::wavenet::{WaveNet, WaveNetConfig};
+use crate::waveunet::{WaveUNet, WaveUNetConfig};
 use burn::module::Module;
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
@@ -21,15 +23,21 @@ pub enum Architecture {
     UNet(UNetConfig),
     /// A [`DiffWave`] (a WaveNet conditioned on the diffusion step).
     DiffWave(DiffWaveConfig),
+    /// A [`WaveUNet`].
+    WaveUNet(WaveUNetConfig),
+    /// A [`ConvTasNet`].
+    ConvTasNet(ConvTasNetConfig),
 }
 
 impl Architecture {
-    /// `"wavenet"`, `"unet"` or `"diffwave"`.
+    /// `"wavenet"`, `"unet"`, `"diffwave"`, `"waveunet"` or `"convtasnet"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Architecture::WaveNet(_) => "wavenet",
             Architecture::UNet(_) => "unet",
             Architecture::DiffWave(_) => "diffwave",
+            Architecture::WaveUNet(_) => "waveunet",
+            Architecture::ConvTasNet(_) => "convtasnet",
         }
     }
 
@@ -39,6 +47,8 @@ impl Architecture {
             Architecture::WaveNet(c) => c.check(),
             Architecture::UNet(c) => c.check(),
             Architecture::DiffWave(c) => c.check(),
+            Architecture::WaveUNet(c) => c.check(),
+            Architecture::ConvTasNet(c) => c.check(),
         }
     }
 
@@ -59,6 +69,8 @@ impl Architecture {
         match self {
             Architecture::WaveNet(c) => wavenet(c, n),
             Architecture::DiffWave(c) => wavenet(&c.wavenet, n),
+            Architecture::WaveUNet(c) => c.forward_flops(n as usize),
+            Architecture::ConvTasNet(c) => c.forward_flops(n as usize),
             Architecture::UNet(c) => {
                 let depth = c.encoder_filters.len();
                 let k = c.kernel as f64;
@@ -93,6 +105,8 @@ impl Architecture {
             Architecture::WaveNet(c) => Net::WaveNet(c.init(device)?),
             Architecture::UNet(c) => Net::UNet(c.init(device)?),
             Architecture::DiffWave(c) => Net::DiffWave(c.init(device)?),
+            Architecture::WaveUNet(c) => Net::WaveUNet(c.init(device)?),
+            Architecture::ConvTasNet(c) => Net::ConvTasNet(c.init(device)?),
         })
     }
 }
@@ -109,6 +123,10 @@ pub enum Net<B: Backend> {
     UNet(UNet<B>),
     /// A DiffWave.
     DiffWave(DiffWave<B>),
+    /// A Wave-U-Net.
+    WaveUNet(WaveUNet<B>),
+    /// A Conv-TasNet.
+    ConvTasNet(ConvTasNet<B>),
 }
 
 impl<B: NnBackend> Net<B> {
@@ -126,6 +144,8 @@ impl<B: NnBackend> Net<B> {
         match (self, steps) {
             (Net::WaveNet(n), None) => n.forward(x),
             (Net::UNet(n), None) => n.forward(x),
+            (Net::WaveUNet(n), None) => n.forward(x),
+            (Net::ConvTasNet(n), None) => n.forward(x),
             (Net::DiffWave(n), Some(t)) => n.forward(x, t),
             (Net::DiffWave(_), None) => {
                 Err(Error::invalid("diffusion steps", "none", "a DiffWave is evaluated at a diffusion step per frame"))
@@ -140,6 +160,8 @@ impl<B: NnBackend> Net<B> {
             Net::WaveNet(n) => n.in_channels(),
             Net::UNet(n) => n.in_channels(),
             Net::DiffWave(n) => n.in_channels(),
+            Net::WaveUNet(n) => n.in_channels(),
+            Net::ConvTasNet(n) => n.in_channels(),
         }
     }
 }

@@ -11,6 +11,11 @@
 //! * [`unet`]: the challenge's 1-D UNet (batch-normalised input, five
 //!   encoder levels with a long first kernel, transposed-convolution
 //!   decoder with skips), any input length.
+//! * [`waveunet`]: the co-channel OFDM study's Wave-U-Net (decimation,
+//!   nearest upsampling, the input concatenated before the output) with a
+//!   configurable first-layer kernel.
+//! * [`convtasnet`]: a small Conv-TasNet (learned encoder and decoder, a
+//!   temporal convolutional mask network).
 //! * [`mlp`]: a multilayer perceptron.
 //! * [`embedding`]: DiffWave's diffusion-step embedding.
 //! * [`diffwave`]: DiffWave, the WaveNet conditioned on that embedding (a
@@ -46,6 +51,7 @@
 //! ```
 
 pub mod architecture;
+pub mod convtasnet;
 pub mod diffwave;
 pub mod embedding;
 pub mod error;
@@ -56,6 +62,7 @@ pub mod model_file;
 pub mod train;
 pub mod unet;
 pub mod wavenet;
+pub mod waveunet;
 
 pub use architecture::{Architecture, Net};
 /// burn, re-exported so that the domain crates use nn's version.

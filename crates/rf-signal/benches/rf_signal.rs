@@ -10,6 +10,9 @@
 //!   cyclostationary LMMSE (129 taps) on 16 QPSK + SC-like mixtures
 //!   (elements = training samples), and separating one mixture with a blind
 //!   SINR estimate (elements = samples).
+//! * `prototype/*`: the co-channel OFDM study's oracle separating one
+//!   4,096-sample window of each case (elements = samples), next to drawing
+//!   one window.
 //!
 //! Run with `cargo bench -p infoflow-rf-signal`.
 
@@ -18,6 +21,7 @@ use infoflow_numerics::rng::Streams;
 use infoflow_numerics::signal::C64;
 use infoflow_rf_signal::mixture::{Dataset, Mixture, MixtureType};
 use infoflow_rf_signal::modem::{Modem, SoiKind, random_bits};
+use infoflow_rf_signal::prototype::{Case, Prototype};
 use infoflow_rf_signal::separator::{BlockLmmse, CyclicLmmse, Separator};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -76,9 +80,25 @@ fn separators(c: &mut Criterion) {
     g.finish();
 }
 
+fn prototype(c: &mut Criterion) {
+    let mut g = c.benchmark_group("prototype");
+    g.throughput(Throughput::Elements(4096));
+    let mut rng = Streams::for_point(0, "bench", "prototype").stream(0);
+    for case in Case::ALL {
+        let p = Prototype::paper(case);
+        let w = p.draw(&mut rng);
+        g.bench_function(BenchmarkId::new("oracle", case.number()), |b| {
+            b.iter(|| p.oracle().separate(black_box(&w.mixture)).unwrap())
+        });
+    }
+    let p = Prototype::paper(Case::Pam4Pam4);
+    g.bench_function("draw", |b| b.iter(|| p.draw(&mut rng)));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = frames, separators
+    targets = frames, separators, prototype
 }
 criterion_main!(benches);

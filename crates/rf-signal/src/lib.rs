@@ -45,6 +45,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`constellation`] | Gray BPSK, QPSK, 16-QAM (sionna's conventions), hard decisions, exact LLRs |
+//! | [`prototype`] | the co-channel OFDM architecture study's prototype signals (real, synchronised, FFT 64, its four cases) and their exact oracle separator |
 //! | [`pulse`] | the root-raised-cosine pulse (sionna's taps, unit energy) |
 //! | [`modem`] | the [`modem::Modem`] trait; single-carrier RRC (lookup-table modulator, vectorised matched filter) and OFDM (any FFT size, CP, occupied carriers); the challenge presets |
 //! | [`interference`] | four synthetic families standing in for the challenge's recorded interference |
@@ -74,6 +75,7 @@ pub mod io;
 pub mod metrics;
 pub mod mixture;
 pub mod modem;
+pub mod prototype;
 pub mod pulse;
 pub mod separator;
 
