@@ -48,6 +48,10 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 use std::f64::consts::PI;
 
+/// 4-PAM, `{±1, ±3}/√5` (unit power).
+const PAM4: [f64; 4] =
+    [-1.341_640_786_499_873_8, -0.447_213_595_499_957_9, 0.447_213_595_499_957_9, 1.341_640_786_499_873_8];
+
 /// A law of the real symbols on a carrier (unit power each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Symbols {
@@ -61,11 +65,11 @@ pub enum Symbols {
 
 impl Symbols {
     /// The finite alphabet (`None` for Gaussian amplitudes).
-    pub fn points(self) -> Option<Vec<f64>> {
+    pub fn points(self) -> Option<&'static [f64]> {
         match self {
             Symbols::Gaussian => None,
-            Symbols::Bpsk => Some(vec![-1.0, 1.0]),
-            Symbols::Pam4 => Some([-3.0, -1.0, 1.0, 3.0].iter().map(|v| v / 5f64.sqrt()).collect()),
+            Symbols::Bpsk => Some(&[-1.0, 1.0]),
+            Symbols::Pam4 => Some(&PAM4),
         }
     }
 
@@ -392,6 +396,15 @@ mod tests {
             let want = if case == Case::DifferentCarriers { 0.5 } else { 1.0 };
             assert!((ps - want).abs() < 0.06 && (pb - want).abs() < 0.06, "{case:?}: {ps} {pb}");
         }
+    }
+
+    #[test]
+    fn alphabets_have_unit_power() {
+        for s in [Symbols::Bpsk, Symbols::Pam4] {
+            let p = s.points().unwrap();
+            assert!((p.iter().map(|v| v * v).sum::<f64>() / p.len() as f64 - 1.0).abs() < 1e-15, "{}", s.name());
+        }
+        assert!((PAM4[3] - 3.0 / 5f64.sqrt()).abs() < 1e-16 && (PAM4[2] - 1.0 / 5f64.sqrt()).abs() < 1e-16);
     }
 
     #[test]
