@@ -12,8 +12,12 @@
 //! exactly on the points: the span-4 pulse's inter-symbol interference
 //! puts the true SOI's own symbol estimates at a mean distance `d_true`
 //! (about 0.011). Claims: over the last decade of iterations (checkpoints
-//! from `N/10` on) the mean distance decreases at every checkpoint, and the
-//! final mean distance is at most `2 d_true`.
+//! from `N/10` on) the mean distance shrinks (the least-squares slope of
+//! log distance against log iterations is negative: a trend, since single
+//! checkpoints near the floor rise and fall with the sampler's noise), and
+//! the final mean distance is at most `2 d_true`. The smoke profile runs
+//! 2 mixtures for 5,000 iterations: fewer do not converge (1 × 1,500, the
+//! first smoke profile, met the claims for 1 of 6 seeds).
 
 use super::{Carriers, Setting, mode_distance};
 use crate::lab::{
@@ -88,7 +92,7 @@ impl Experiment for Modes {
 
     fn points(&self, profile: Profile) -> Vec<Params> {
         let (mixtures, iterations) = match profile {
-            Profile::Smoke => (1, 1500),
+            Profile::Smoke => (2, 5000),
             Profile::Quick => (8, 5000),
             Profile::Paper => (16, 20_000),
         };
@@ -151,18 +155,25 @@ impl Experiment for Modes {
                 table.push(vec![Cell::from(it as u64), Cell::from(d)])?;
             }
             let late: Vec<(usize, f64)> = m.distance.iter().copied().filter(|v| v.0 >= p.iterations / 10).collect();
-            let rises = late.windows(2).filter(|w| w[1].1 > w[0].1).count();
+            // The trend: the least-squares slope of log distance against
+            // log iterations over the last decade (the sampler's noise
+            // makes single checkpoints rise once the distance nears its floor).
+            let pts: Vec<(f64, f64)> = late.iter().map(|&(i, d)| ((i as f64).ln(), d.ln())).collect();
+            let n = pts.len() as f64;
+            let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+            let slope = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
             claims.push(
                 Claim::at_most(
                     "distance-decreases-late",
-                    "over the last decade of iterations the symbols' mean distance to the constellation decreases at every checkpoint",
+                    "over the last decade of iterations the symbols' mean distance to the constellation shrinks: the least-squares slope of log distance against log iterations is negative",
                     0.0,
-                    rises as f64,
+                    slope,
                 )
                 .with_basis("the paper's abstract: solutions approach the modes of the discrete distribution")
                 .with_note(format!(
-                    "checkpoints rising: {rises} of {}; distances {}",
-                    late.len().saturating_sub(1),
+                    "slope {slope:.2} over {} checkpoints; distances {}",
+                    late.len(),
                     late.iter().map(|(i, d)| format!("{i}: {d:.4}")).collect::<Vec<_>>().join(", ")
                 )),
             );
