@@ -467,6 +467,26 @@ impl<'a, D: DataSource + ?Sized> Trainer<'a, D> {
         Ok(Trained { net: best, log: state.log })
     }
 
+    /// [`Trainer::fit_for_cpu`], checkpointing to `checkpoint` when given
+    /// (and resuming from it), and the trained net's model card: `name`,
+    /// the `data` description and the `producer` (crate and version); the
+    /// code version and command are stamped when the model is saved.
+    pub fn fit_carded(
+        mut self,
+        name: &str,
+        data: serde_json::Value,
+        producer: &str,
+        checkpoint: Option<&Path>,
+    ) -> Result<(Net<crate::Cpu>, crate::model_file::ModelCard, TrainLog)> {
+        if let Some(path) = checkpoint {
+            self = self.with_checkpoint(path);
+        }
+        let (net, log) = self.fit_for_cpu()?;
+        let card =
+            crate::model_file::ModelCard::new(name, self.architecture, &net, self.config, data, &log, producer, "");
+        Ok((net, card, log))
+    }
+
     /// Trains on burn's CPU backend, or with the `gpu` feature on its CUDA
     /// backend (device 0), and returns the inference net on the CPU
     /// backend (what the domain crates evaluate with) and the log.

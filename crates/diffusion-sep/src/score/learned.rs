@@ -157,21 +157,14 @@ impl LearnedScore {
         frame_len: usize,
     ) -> Result<(Self, TrainLog)> {
         let architecture = Architecture::DiffWave(architecture.clone());
-        let mut trainer = Trainer::new(&architecture, recipe, source);
-        if let Some(path) = checkpoint {
-            trainer = trainer.with_checkpoint(path);
-        }
-        let (net, log) = trainer.fit_for_cpu().map_err(learned)?;
-        let card = ModelCard::new(
-            name,
-            &architecture,
-            &net,
-            recipe,
-            source.describe(),
-            &log,
-            concat!("infoflow-diffusion-sep ", env!("CARGO_PKG_VERSION")),
-            "",
-        );
+        let (net, card, log) = Trainer::new(&architecture, recipe, source)
+            .fit_carded(
+                name,
+                source.describe(),
+                concat!("infoflow-diffusion-sep ", env!("CARGO_PKG_VERSION")),
+                checkpoint,
+            )
+            .map_err(learned)?;
         Ok((Self::new(net, card, frame_len)?, log))
     }
 

@@ -90,21 +90,9 @@ impl PrototypeNet {
         checkpoint: Option<&Path>,
     ) -> Result<(Self, TrainLog)> {
         let source = WindowSource::new(problem.clone());
-        let mut trainer = Trainer::new(architecture, recipe, &source);
-        if let Some(path) = checkpoint {
-            trainer = trainer.with_checkpoint(path);
-        }
-        let (net, log) = trainer.fit_for_cpu().map_err(learned)?;
-        let card = ModelCard::new(
-            name,
-            architecture,
-            &net,
-            recipe,
-            source.describe(),
-            &log,
-            concat!("infoflow-rf-signal ", env!("CARGO_PKG_VERSION")),
-            "",
-        );
+        let (net, card, log) = Trainer::new(architecture, recipe, &source)
+            .fit_carded(name, source.describe(), concat!("infoflow-rf-signal ", env!("CARGO_PKG_VERSION")), checkpoint)
+            .map_err(learned)?;
         Ok((Self { net, card, problem: problem.clone() }, log))
     }
 
