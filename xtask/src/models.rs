@@ -18,11 +18,15 @@ use anyhow::{Context, Result, bail};
 use infoflow_diffusion_sep::score::LearnedScore;
 use infoflow_diffusion_sep::score::learned::{PriorSource, Source};
 use infoflow_nn::Architecture;
+use infoflow_nn::convtasnet::ConvTasNetConfig;
 use infoflow_nn::diffwave::DiffWaveConfig;
 use infoflow_nn::train::{Schedule, TrainConfig};
 use infoflow_nn::unet::UNetConfig;
 use infoflow_nn::wavenet::WaveNetConfig;
+use infoflow_nn::waveunet::WaveUNetConfig;
 use infoflow_rf_signal::mixture::MixtureType;
+use infoflow_rf_signal::prototype::learned::PrototypeNet;
+use infoflow_rf_signal::prototype::{Case, Prototype};
 use infoflow_rf_signal::separator::LearnedSeparator;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +47,9 @@ pub enum Trains {
     /// A prior of diffusion-sep's OFDM interference with these carriers
     /// (a DiffWave denoiser, diffusion-sep's `LearnedScore`).
     Prior(Carriers),
+    /// A separator of a case of the co-channel OFDM study's prototype
+    /// problem (rf-signal's `PrototypeNet`), on windows of `crop` samples.
+    Prototype(Case),
 }
 
 impl Trains {
@@ -51,6 +58,7 @@ impl Trains {
         match self {
             Trains::Separator(k) => k.name().to_string(),
             Trains::Prior(c) => format!("{} prior", c.name()),
+            Trains::Prototype(c) => format!("prototype {}", c.name()),
         }
     }
 }
@@ -59,7 +67,7 @@ impl Trains {
 #[derive(Clone, Debug)]
 pub struct Recipe {
     /// The model's name (its directory under `models/`).
-    pub name: &'static str,
+    pub name: String,
     /// What it learns.
     pub trains: Trains,
     /// The network.
@@ -103,37 +111,37 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
         c
     };
     let crop = if shipped { 1024 } else { 40_960 };
-    vec![
+    let mut all = vec![
         Recipe {
-            name: "wavenet-qpsk-sc",
+            name: "wavenet-qpsk-sc".into(),
             trains: Trains::Separator(kind("QPSK_SC-like")),
             architecture: Architecture::WaveNet(wavenet.clone()),
             config: config(3000),
             crop,
         },
         Recipe {
-            name: "wavenet-qpsk-ofdm",
+            name: "wavenet-qpsk-ofdm".into(),
             trains: Trains::Separator(kind("QPSK_OFDM-like")),
             architecture: Architecture::WaveNet(wavenet),
             config: config(3000),
             crop,
         },
         Recipe {
-            name: "unet-ofdm-sc-k101",
+            name: "unet-ofdm-sc-k101".into(),
             trains: Trains::Separator(kind("OFDMQPSK_SC-like")),
             architecture: Architecture::UNet(unet(101)),
             config: config(3000),
             crop,
         },
         Recipe {
-            name: "unet-ofdm-sc-k3",
+            name: "unet-ofdm-sc-k3".into(),
             trains: Trains::Separator(kind("OFDMQPSK_SC-like")),
             architecture: Architecture::UNet(unet(3)),
             config: config(3000),
             crop,
         },
         Recipe {
-            name: "diffwave-ofdm-qpsk",
+            name: "diffwave-ofdm-qpsk".into(),
             trains: Trains::Prior(Carriers::Qpsk),
             architecture: Architecture::DiffWave(if shipped {
                 DiffWaveConfig::small()
@@ -145,7 +153,7 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
         },
         // The paper's OFDM-BPSK prior: 128 channels, batch 128.
         Recipe {
-            name: "diffwave-ofdm-bpsk",
+            name: "diffwave-ofdm-bpsk".into(),
             trains: Trains::Prior(Carriers::Bpsk),
             architecture: Architecture::DiffWave(if shipped {
                 DiffWaveConfig::small()
@@ -155,8 +163,87 @@ pub fn recipes(scale: Scale) -> Vec<Recipe> {
             config: if shipped { prior_config(3000, 16, 2e-3) } else { prior_config(1_000_000, 128, 5e-4) },
             crop: if shipped { 1024 } else { FRAME },
         },
-    ]
+    ];
+    all.extend(prototype_recipes(scale));
+    all
 }
+
+/// The co-channel OFDM study's first-layer kernels: the table's plain (15)
+/// and long (101) ones, and the sweep's others on case 4.
+pub const PROTOTYPE_TABLE_KERNELS: [usize; 2] = [15, 101];
+/// See [`PROTOTYPE_TABLE_KERNELS`].
+pub const PROTOTYPE_SWEEP_KERNELS: [usize; 6] = [15, 31, 51, 63, 65, 101];
+
+/// The prototype problem of `case` at the paper's FFT size, occupancy and
+/// amplitude, with windows of `window` samples.
+pub fn prototype_problem(case: Case, window: usize) -> Result<Prototype> {
+    Ok(Prototype::paper(case).with_window(window)?)
+}
+
+/// The name of the prototype Wave-U-Net of `case` with first kernel `k`.
+pub fn waveunet_name(case: Case, k: usize) -> String {
+    format!("waveunet-k{k}-case{}", case.number())
+}
+
+/// The name of the prototype Conv-TasNet of `case`.
+pub fn convtasnet_name(case: Case) -> String {
+    format!("convtasnet-case{}", case.number())
+}
+
+/// The co-channel OFDM study's nets: per case a Wave-U-Net with the plain
+/// and the long first kernel and a Conv-TasNet; on case 4 the kernel sweep.
+/// Shipped: windows of 256 samples (four FFT periods), the Wave-U-Net of
+/// depth 5 with 16 filters per level step and 128 first-layer filters;
+/// paper: 4,096-sample windows and the paper's nets, Adam 10⁻⁴.
+fn prototype_recipes(scale: Scale) -> Vec<Recipe> {
+    let shipped = scale == Scale::Shipped;
+    let window = if shipped { 256 } else { 4096 };
+    let waveunet = |k: usize| {
+        if shipped {
+            WaveUNetConfig { depth: 5, channels: 16, first_channels: 128, ..WaveUNetConfig::small(k) }
+        } else {
+            WaveUNetConfig::paper(5, k)
+        }
+    };
+    let convtasnet = if shipped { ConvTasNetConfig::small() } else { ConvTasNetConfig::original() };
+    let config = || {
+        let (steps, lr) = if shipped { (PROTOTYPE_STEPS, 1e-3) } else { (1_000_000, 1e-4) };
+        let mut c = TrainConfig::new(steps, 16, lr, TRAIN_SEED);
+        c.schedule = Schedule::Cosine { warmup: steps / 50, min_lr: lr / 30.0 };
+        (c.validate_every, c.checkpoint_every, c.validation_batches) = (steps / 20, steps / 20, 8);
+        c
+    };
+    let mut kernels: Vec<(Case, usize)> =
+        Case::ALL.iter().flat_map(|&c| PROTOTYPE_TABLE_KERNELS.iter().map(move |&k| (c, k))).collect();
+    kernels.extend(
+        PROTOTYPE_SWEEP_KERNELS
+            .iter()
+            .map(|&k| (Case::Pam4Pam4, k))
+            .filter(|x| !kernels.contains(x))
+            .collect::<Vec<_>>(),
+    );
+    let mut all: Vec<Recipe> = kernels
+        .into_iter()
+        .map(|(case, k)| Recipe {
+            name: waveunet_name(case, k),
+            trains: Trains::Prototype(case),
+            architecture: Architecture::WaveUNet(waveunet(k)),
+            config: config(),
+            crop: window,
+        })
+        .collect();
+    all.extend(Case::ALL.iter().map(|&case| Recipe {
+        name: convtasnet_name(case),
+        trains: Trains::Prototype(case),
+        architecture: Architecture::ConvTasNet(convtasnet.clone()),
+        config: config(),
+        crop: window,
+    }));
+    all
+}
+
+/// Training steps of the shipped prototype nets.
+const PROTOTYPE_STEPS: usize = 4000;
 
 /// A prior's recipe: Adam at `lr` (shipped 2·10⁻³; the paper's 5·10⁻⁴),
 /// cosine schedule, gradients clipped to norm 1.
@@ -175,7 +262,7 @@ pub fn recipe(name: &str, scale: Scale) -> Result<Recipe> {
         Some(r) => Ok(r.clone()),
         None => bail!(
             "no model called {name:?}; the models are {}",
-            all.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+            all.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
         ),
     }
 }
@@ -218,11 +305,11 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
     // invocation; the card records which one trained the model.
     let lab = if cfg!(feature = "gpu") { "cargo run -p xtask --release --features gpu --" } else { "cargo xtask" };
     let command = format!("{lab} train {}{scale_flag}{steps_flag}", recipe.name);
-    let dir = out.join(recipe.name);
+    let dir = out.join(&recipe.name);
     let log = match (&recipe.trains, &recipe.architecture) {
         (Trains::Separator(kind), architecture) => {
             let (mut separator, log) =
-                LearnedSeparator::train(recipe.name, kind, architecture, &config, recipe.crop, Some(&checkpoint))
+                LearnedSeparator::train(&recipe.name, kind, architecture, &config, recipe.crop, Some(&checkpoint))
                     .with_context(context)?;
             separator.save(&dir, &code_version(), &command)?;
             log
@@ -231,12 +318,19 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
             let modem = interference_modem(*carriers)?;
             let source = PriorSource::new(carriers.name(), Source::Modem(std::sync::Arc::new(modem)), recipe.crop)?;
             let (mut prior, log) =
-                LearnedScore::train(recipe.name, &source, architecture, &config, Some(&checkpoint), FRAME)
+                LearnedScore::train(&recipe.name, &source, architecture, &config, Some(&checkpoint), FRAME)
                     .with_context(context)?;
             prior.save(&dir, &code_version(), &command)?;
             log
         }
         (Trains::Prior(_), other) => bail!("{}: a prior is a DiffWave, not a {}", recipe.name, other.kind()),
+        (Trains::Prototype(case), architecture) => {
+            let problem = prototype_problem(*case, recipe.crop)?;
+            let (mut net, log) = PrototypeNet::train(&recipe.name, &problem, architecture, &config, Some(&checkpoint))
+                .with_context(context)?;
+            net.save(&dir, &code_version(), &command)?;
+            log
+        }
     };
     let _ = std::fs::remove_file(&checkpoint);
     eprintln!(

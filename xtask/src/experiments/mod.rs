@@ -35,6 +35,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(rf_signal::awgn::Awgn),
         Box::new(rf_signal::baselines::Baselines),
         Box::new(rf_signal::learned::Learned),
+        Box::new(rf_signal::ofdm_architectures::OfdmArchitectures),
         Box::new(diffusion_sep::alpha_rgs::AlphaRgsExperiment),
         Box::new(diffusion_sep::omega::Omega),
         Box::new(diffusion_sep::modes::Modes),

@@ -139,13 +139,13 @@ impl Experiment for Learned {
         let mut points: Vec<Params> = Vec::new();
         for (r, kind) in recipes.iter().filter_map(|r| match &r.trains {
             Trains::Separator(kind) => Some((r, kind)),
-            Trains::Prior(_) => None,
+            Trains::Prior(_) | Trains::Prototype(_) => None,
         }) {
             match points.iter_mut().find(|p| p.mixture == *kind) {
-                Some(p) => p.models.push(r.name.into()),
+                Some(p) => p.models.push(r.name.clone()),
                 None => points.push(Params {
                     mixture: kind.clone(),
-                    models: vec![r.name.into()],
+                    models: vec![r.name.clone()],
                     sinrs: sinrs.clone(),
                     frames,
                     train,

@@ -3,3 +3,4 @@
 pub mod awgn;
 pub mod baselines;
 pub mod learned;
+pub mod ofdm_architectures;
