@@ -32,6 +32,11 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An error of a learned kernel's network, training or model file
+    /// (feature `learned`).
+    #[cfg(feature = "learned")]
+    #[error("learned kernel: {0}")]
+    Nn(#[from] infoflow_nn::Error),
     /// An error from the shared numerics.
     #[error(transparent)]
     Numerics(#[from] infoflow_numerics::Error),

@@ -29,17 +29,54 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 
 /// A positive-definite kernel on rows of matrices.
+///
+/// A kernel computes its blocks on *embedded* rows: [`Kernel::embed`] maps
+/// each sample once (a kernel on learned or random features returns the
+/// features; the plain kernels return the rows themselves, without a copy),
+/// and [`Kernel::block_into`] evaluates `k` on blocks of embedded rows. The
+/// estimators, tests and calibrations of this crate embed every sample once
+/// and then loop over blocks, so a feature map costs `O(n)` evaluations,
+/// not one per block or per pair. [`Kernel::gram`] does both for one pair
+/// of samples.
 pub trait Kernel: Send + Sync {
     /// A short name.
     fn name(&self) -> String;
+    /// The rows [`Kernel::block_into`] works on, for the rows of `x`
+    /// (`n × d`); by default `x` itself.
+    fn embed<'a>(&self, x: MatRef<'a, f64>) -> Result<Embedded<'a>> {
+        Ok(Embedded::Rows(x))
+    }
+    /// The block `K_ij = k(x_i, y_j)` of *embedded* rows `a = embed(x)`,
+    /// `b = embed(y)` (or row ranges of them) into `out`, reusing its
+    /// allocation where the kernel can.
+    fn block_into(&self, a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()>;
     /// The block `K_ij = k(x_i, y_j)` (`x`: `n × d`, `y`: `m × d`).
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>>;
-    /// [`Kernel::gram`] into `out`, for loops over blocks: kernels that can
-    /// reuse `out`'s allocation do (the Gaussian kernel does); the default
-    /// replaces it.
-    fn gram_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
-        *out = self.gram(x, y, par)?;
-        Ok(())
+    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
+        check_pair(x, y)?;
+        let (a, b) = (self.embed(x)?, self.embed(y)?);
+        let mut out = Mat::new();
+        self.block_into(a.as_ref(), b.as_ref(), par, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// A sample as a kernel sees it (see [`Kernel::embed`]): the rows
+/// themselves, or their features.
+#[derive(Debug)]
+pub enum Embedded<'a> {
+    /// The rows, borrowed.
+    Rows(MatRef<'a, f64>),
+    /// Features, one row per sample row.
+    Features(Mat<f64>),
+}
+
+impl Embedded<'_> {
+    /// The embedded rows.
+    pub fn as_ref(&self) -> MatRef<'_, f64> {
+        match self {
+            Embedded::Rows(r) => *r,
+            Embedded::Features(m) => m.as_ref(),
+        }
     }
 }
 
@@ -96,12 +133,7 @@ impl Kernel for Gaussian {
     fn name(&self) -> String {
         format!("Gaussian(ℓ = {:.4})", self.bandwidth)
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
-        let mut g = Mat::new();
-        self.gram_into(x, y, par, &mut g)?;
-        Ok(g)
-    }
-    fn gram_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
         check_pair(x, y)?;
         pairwise_sq_distances_into(x, y, par, out)?;
         // One pass: e^{s·d} with the vectorised exponential of the shared
@@ -133,13 +165,13 @@ impl Kernel for Laplace {
     fn name(&self) -> String {
         format!("Laplace(ℓ = {:.4})", self.bandwidth)
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
         let s = 1.0 / self.bandwidth;
-        let mut g = map_distances(x, y, par, |d| -s * d.sqrt())?;
-        for j in 0..g.ncols() {
-            exp_in_place(g.col_as_slice_mut(j));
+        *out = map_distances(x, y, par, |d| -s * d.sqrt())?;
+        for j in 0..out.ncols() {
+            exp_in_place(out.col_as_slice_mut(j));
         }
-        Ok(g)
+        Ok(())
     }
 }
 
@@ -162,9 +194,10 @@ impl Kernel for InverseMultiquadric {
     fn name(&self) -> String {
         format!("IMQ(c = {:.4})", self.c)
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
         let c2 = self.c * self.c;
-        map_distances(x, y, par, |d| 1.0 / (c2 + d).sqrt())
+        *out = map_distances(x, y, par, |d| 1.0 / (c2 + d).sqrt())?;
+        Ok(())
     }
 }
 
@@ -187,8 +220,9 @@ impl Kernel for Linear {
     fn name(&self) -> String {
         "linear".into()
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
-        inner(x, y, par)
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
+        *out = inner(x, y, par)?;
+        Ok(())
     }
 }
 
@@ -214,13 +248,14 @@ impl Kernel for Polynomial {
     fn name(&self) -> String {
         format!("poly(p = {}, c = {})", self.degree, self.c)
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
         let mut g = inner(x, y, par)?;
         for j in 0..g.ncols() {
             g.col_as_slice_mut(j).iter_mut().for_each(|v| *v = (*v + self.c).powi(self.degree as i32));
         }
         ensure_finite_mat("polynomial kernel: (<x, y> + c)^p overflows f64", g.as_ref())?;
-        Ok(g)
+        *out = g;
+        Ok(())
     }
 }
 
@@ -322,17 +357,27 @@ impl<K: Kernel, F: FeatureMap> Kernel for OnFeatures<K, F> {
     fn name(&self) -> String {
         format!("{} on features", self.kernel.name())
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
-        check_pair(x, y)?;
-        self.kernel.gram(self.features.map(x)?.as_ref(), self.features.map(y)?.as_ref(), par)
+    fn embed<'a>(&self, x: MatRef<'a, f64>) -> Result<Embedded<'a>> {
+        let features = self.features.map(x)?;
+        // The inner kernel's own embedding of the features, owned.
+        let inner = match self.kernel.embed(features.as_ref())? {
+            Embedded::Rows(_) => None,
+            Embedded::Features(m) => Some(m),
+        };
+        Ok(Embedded::Features(inner.unwrap_or(features)))
+    }
+    fn block_into(&self, a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
+        self.kernel.block_into(a, b, par, out)
     }
 }
 
 /// The MMD-M kernel of arXiv 2308.09043 (Liu et al.'s deep kernel with the
 /// input-space factor on a second map `ψ`):
 /// `k(x, y) = [(1 − ε) exp(−‖φx − φy‖²/σ₀²) + ε] · exp(−‖ψx − ψy‖²/σ²)`.
-/// With learned `φ`, `ψ` (a later issue) this is the paper's kernel; with
-/// [`Identity`] maps it is a mixture of two Gaussians.
+/// With [`Identity`] maps it is a mixture of two Gaussians. The maps are
+/// applied per block (the kernel does not know their output widths, so it
+/// cannot split an embedding); the learned MMD-M of the `learned` feature
+/// embeds every sample once.
 pub struct Mixture<P, Q> {
     /// `φ`.
     pub phi: P,
@@ -346,31 +391,49 @@ pub struct Mixture<P, Q> {
     pub eps: f64,
 }
 
+/// The MMD-M block `[(1 − ε) exp(−‖φa − φb‖²/σ₀²) + ε] · exp(−‖ψa − ψb‖²/σ²)`
+/// from the features `phi = [φa, φb]`, `psi = [ψa, ψb]` and
+/// `[σ₀, σ, ε]` (checked by the caller).
+pub(crate) fn mixture_block(
+    phi: [MatRef<'_, f64>; 2],
+    psi: [MatRef<'_, f64>; 2],
+    [sigma0, sigma, eps]: [f64; 3],
+    par: Par,
+) -> Result<Mat<f64>> {
+    let mut a = pairwise_sq_distances(phi[0], phi[1], par)?;
+    let mut b = pairwise_sq_distances(psi[0], psi[1], par)?;
+    let (s0, s) = (1.0 / (sigma0 * sigma0), 1.0 / (sigma * sigma));
+    for j in 0..b.ncols() {
+        let (ca, cb) = (a.col_as_slice_mut(j), b.col_as_slice_mut(j));
+        ca.iter_mut().for_each(|v| *v *= -s0);
+        cb.iter_mut().for_each(|v| *v *= -s);
+        exp_in_place(ca);
+        exp_in_place(cb);
+        for (v, &e0) in cb.iter_mut().zip(ca.iter()) {
+            *v *= (1.0 - eps) * e0 + eps;
+        }
+    }
+    Ok(b)
+}
+
 impl<P: FeatureMap, Q: FeatureMap> Kernel for Mixture<P, Q> {
     fn name(&self) -> String {
         format!("MMD-M(σ₀ = {:.3}, σ = {:.3}, ε = {:.3})", self.sigma0, self.sigma, self.eps)
     }
-    fn gram(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>> {
+    fn block_into(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par, out: &mut Mat<f64>) -> Result<()> {
         check_width("sigma0", self.sigma0)?;
         check_width("sigma", self.sigma)?;
         if !(0.0..=1.0).contains(&self.eps) {
             return Err(Error::invalid("eps", self.eps, "the mixing weight lies in [0, 1]"));
         }
         check_pair(x, y)?;
-        let mut a = pairwise_sq_distances(self.phi.map(x)?.as_ref(), self.phi.map(y)?.as_ref(), par)?;
-        let mut b = pairwise_sq_distances(self.psi.map(x)?.as_ref(), self.psi.map(y)?.as_ref(), par)?;
-        let (s0, s) = (1.0 / (self.sigma0 * self.sigma0), 1.0 / (self.sigma * self.sigma));
-        for j in 0..b.ncols() {
-            let (ca, cb) = (a.col_as_slice_mut(j), b.col_as_slice_mut(j));
-            ca.iter_mut().for_each(|v| *v *= -s0);
-            cb.iter_mut().for_each(|v| *v *= -s);
-            exp_in_place(ca);
-            exp_in_place(cb);
-            for (v, &e0) in cb.iter_mut().zip(ca.iter()) {
-                *v *= (1.0 - self.eps) * e0 + self.eps;
-            }
-        }
-        Ok(b)
+        *out = mixture_block(
+            [self.phi.map(x)?.as_ref(), self.phi.map(y)?.as_ref()],
+            [self.psi.map(x)?.as_ref(), self.psi.map(y)?.as_ref()],
+            [self.sigma0, self.sigma, self.eps],
+            par,
+        )?;
+        Ok(())
     }
 }
 
@@ -412,6 +475,39 @@ mod tests {
         assert!(Linear.gram(bad.as_ref(), y.as_ref(), Par::Seq).is_err());
         assert!(Gaussian::new(0.0).is_err());
         assert!(Polynomial::new(0, 1.0).is_err());
+    }
+
+    #[test]
+    fn a_feature_map_runs_once_per_sample_in_every_test() {
+        // A map that counts its calls: the estimators, the permutation test
+        // and the likelihood-free test embed each sample once, however many
+        // blocks (n > BLOCK) they evaluate.
+        struct Counted(std::sync::atomic::AtomicUsize);
+        impl FeatureMap for Counted {
+            fn map(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| 2.0 * x[(i, j)]))
+            }
+        }
+        let mut rng = Streams::for_point(1, "kernel-tests.kernel", "once").stream(0);
+        let n = crate::mmd::BLOCK + 40;
+        let (x, y) = (
+            infoflow_numerics::linalg::gaussian_matrix(n, 2, &mut rng),
+            infoflow_numerics::linalg::gaussian_matrix(n, 2, &mut rng),
+        );
+        let k = OnFeatures { kernel: Gaussian::new(1.0).unwrap(), features: Counted(0.into()) };
+        let calls = || k.features.0.swap(0, std::sync::atomic::Ordering::Relaxed);
+        let plain = crate::mmd::unbiased(&Gaussian::new(0.5).unwrap(), x.as_ref(), y.as_ref(), Par::Seq).unwrap();
+        let mapped = crate::mmd::unbiased(&k, x.as_ref(), y.as_ref(), Par::Seq).unwrap();
+        // Doubling the rows under width 1 is width 1/2 on the rows.
+        assert!((plain.mmd2 - mapped.mmd2).abs() < 1e-12);
+        assert_eq!(calls(), 2);
+        crate::two_sample::permutation_test(&k, x.as_ref(), y.as_ref(), 5, 0.05, Par::Seq, &mut rng).unwrap();
+        assert_eq!(calls(), 2);
+        crate::lfht::test(&k, x.as_ref(), y.as_ref(), x.as_ref().subrows(0, 10), 1.0, Par::Seq).unwrap();
+        assert_eq!(calls(), 3);
+        crate::mmd::linear(&k, x.as_ref(), y.as_ref(), Par::Seq).unwrap();
+        assert_eq!(calls(), 2);
     }
 
     #[test]

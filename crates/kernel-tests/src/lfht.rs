@@ -59,6 +59,17 @@ pub fn witness_scores(
     check_samples(x, y)?;
     check_pair(x, z)?;
     check_finite("sample z", z)?;
+    let (ex, ey, ez) = (kernel.embed(x)?, kernel.embed(y)?, kernel.embed(z)?);
+    embedded_witness(kernel, [ex.as_ref(), ey.as_ref()], ez.as_ref(), par)
+}
+
+/// [`witness_scores`] of embedded samples.
+fn embedded_witness(
+    kernel: &dyn Kernel,
+    [x, y]: [MatRef<'_, f64>; 2],
+    z: MatRef<'_, f64>,
+    par: Par,
+) -> Result<Vec<f64>> {
     let mut f = vec![0.0; z.nrows()];
     for (sample, sign) in [(y, 1.0), (x, -1.0)] {
         let w = sign / sample.nrows() as f64;
@@ -75,9 +86,15 @@ pub fn witness_scores(
 pub fn gamma(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, delta: f64, par: Par) -> Result<f64> {
     check_delta(delta)?;
     check_samples(x, y)?;
+    let (ex, ey) = (kernel.embed(x)?, kernel.embed(y)?);
+    embedded_gamma(kernel, [ex.as_ref(), ey.as_ref()], delta, par)
+}
+
+/// [`gamma`] of embedded samples.
+fn embedded_gamma(kernel: &dyn Kernel, [x, y]: [MatRef<'_, f64>; 2], delta: f64, par: Par) -> Result<f64> {
+    let [sx, sy, sxy] =
+        [sums(kernel, x, x, true, par)?, sums(kernel, y, y, true, par)?, sums(kernel, x, y, false, par)?];
     let (n, m) = (x.nrows() as f64, y.nrows() as f64);
-    let (sx, sy, sxy) =
-        (sums(kernel, x, x, true, par)?, sums(kernel, y, y, true, par)?, sums(kernel, x, y, false, par)?);
     let kxx = (sx.total - sx.diag.iter().sum::<f64>()) / (n * (n - 1.0));
     let kyy = (sy.total - sy.diag.iter().sum::<f64>()) / (m * (m - 1.0));
     let kxy = sxy.total / (n * m);
@@ -112,8 +129,15 @@ pub fn test(
             found: "0".into(),
         });
     }
-    let threshold = gamma(kernel, x, y, delta, par)?;
-    let f = witness_scores(kernel, x, y, z, par)?;
+    check_delta(delta)?;
+    check_samples(x, y)?;
+    check_pair(x, z)?;
+    check_finite("sample z", z)?;
+    // Each sample embedded once for both the threshold and the scores.
+    let (ex, ey, ez) = (kernel.embed(x)?, kernel.embed(y)?, kernel.embed(z)?);
+    let simulated = [ex.as_ref(), ey.as_ref()];
+    let threshold = embedded_gamma(kernel, simulated, delta, par)?;
+    let f = embedded_witness(kernel, simulated, ez.as_ref(), par)?;
     let statistic = f.iter().sum::<f64>() / f.len() as f64;
     Ok(Decision { statistic, threshold, reject: statistic >= threshold })
 }

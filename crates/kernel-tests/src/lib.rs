@@ -29,7 +29,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`kernel`] | the [`kernel::Kernel`] trait; Gaussian, Laplace, inverse multiquadric, linear, polynomial; the median heuristic; [`kernel::FeatureMap`] (identity, random Fourier features; learned maps later) and the MMD-M mixture kernel |
+//! | [`kernel`] | the [`kernel::Kernel`] trait (each sample embedded once, then blocks); Gaussian, Laplace, inverse multiquadric, linear, polynomial; the median heuristic; [`kernel::FeatureMap`] (identity, random Fourier features) and the MMD-M mixture kernel |
+//! | `learned` (feature `learned`) | learned kernels: the learned-bandwidth Gaussian (MMD-O), Liu et al.'s deep kernel, MMD-M; trained on the power proxy with infoflow-nn, saved and loaded as model files |
 //! | [`mmd`] | unbiased, biased and linear-time MMD² with their variances and the power proxy, computed block by block |
 //! | [`two_sample`] | the permutation test (one blocked GEMM for all relabellings) |
 //! | [`lfht`] | the likelihood-free test: witness scores, `T`, the mixture threshold `γ(δ)`, Gaussian and resampling calibration, error rates with intervals, the discrete plug-in statistic |
@@ -50,6 +51,8 @@
 pub mod data;
 pub mod error;
 pub mod kernel;
+#[cfg(feature = "learned")]
+pub mod learned;
 pub mod lfht;
 pub mod mmd;
 pub mod two_sample;

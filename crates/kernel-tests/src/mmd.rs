@@ -56,7 +56,8 @@ pub(crate) fn check_finite(name: &'static str, m: MatRef<'_, f64>) -> Result<()>
     Ok(ensure_finite_mat(name, m)?)
 }
 
-/// Visits every block `k(A_I, B_J)` with its row and column offsets.
+/// Visits every block `k(A_I, B_J)` of embedded rows (see
+/// [`Kernel::embed`]) with its row and column offsets.
 pub(crate) fn for_blocks(
     kernel: &dyn Kernel,
     a: MatRef<'_, f64>,
@@ -69,13 +70,14 @@ pub(crate) fn for_blocks(
         let ai = a.subrows(i0, BLOCK.min(a.nrows() - i0));
         for j0 in (0..b.nrows()).step_by(BLOCK) {
             let bj = b.subrows(j0, BLOCK.min(b.nrows() - j0));
-            kernel.gram_into(ai, bj, par, &mut k)?;
+            kernel.block_into(ai, bj, par, &mut k)?;
             f(i0, j0, &k);
         }
     }
     Ok(())
 }
 
+/// [`Sums`] of `k(A, B)` for embedded rows `a`, `b` (`same`: `b` is `a`).
 pub(crate) fn sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, b: MatRef<'_, f64>, same: bool, par: Par) -> Result<Sums> {
     if same {
         return symmetric_sums(kernel, a, par);
@@ -101,7 +103,7 @@ fn symmetric_sums(kernel: &dyn Kernel, a: MatRef<'_, f64>, par: Par) -> Result<S
         let li = BLOCK.min(n - i0);
         for j0 in (i0..n).step_by(BLOCK) {
             let lj = BLOCK.min(n - j0);
-            kernel.gram_into(a.subrows(i0, li), a.subrows(j0, lj), par, &mut k)?;
+            kernel.block_into(a.subrows(i0, li), a.subrows(j0, lj), par, &mut k)?;
             for j in 0..lj {
                 let col = k.col_as_slice(j);
                 let sum = add_and_sum(&mut rows[i0..i0 + li], col);
@@ -136,6 +138,14 @@ fn add_and_sum(rows: &mut [f64], col: &[f64]) -> f64 {
     }
     let half = [lanes[0] + lanes[4], lanes[1] + lanes[5], lanes[2] + lanes[6], lanes[3] + lanes[7]];
     rest.iter().fold((half[0] + half[2]) + (half[1] + half[3]), |acc, v| acc + v)
+}
+
+/// The [`Sums`] of `k(X, X)`, `k(Y, Y)` and `k(X, Y)`, each sample
+/// embedded once.
+pub(crate) fn all_sums(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<[Sums; 3]> {
+    let (ex, ey) = (kernel.embed(x)?, kernel.embed(y)?);
+    let (a, b) = (ex.as_ref(), ey.as_ref());
+    Ok([sums(kernel, a, a, true, par)?, sums(kernel, b, b, true, par)?, sums(kernel, a, b, false, par)?])
 }
 
 fn check(x: MatRef<'_, f64>, y: MatRef<'_, f64>, min: usize) -> Result<()> {
@@ -196,8 +206,7 @@ pub fn gaussian_shift_mmd2(d: usize, ell: f64, theta2: f64) -> Result<f64> {
 pub fn unbiased(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Estimate> {
     check(x, y, 2)?;
     let (n, m) = (x.nrows() as f64, y.nrows() as f64);
-    let (sx, sy, sxy) =
-        (sums(kernel, x, x, true, par)?, sums(kernel, y, y, true, par)?, sums(kernel, x, y, false, par)?);
+    let [sx, sy, sxy] = all_sums(kernel, x, y, par)?;
     let (trx, try_) = (sx.diag.iter().sum::<f64>(), sy.diag.iter().sum::<f64>());
     let mmd2 = (sx.total - trx) / (n * (n - 1.0)) + (sy.total - try_) / (m * (m - 1.0)) - 2.0 * sxy.total / (n * m);
     Ok(Estimate { mmd2, variance: variance(&sx, &sy, &sxy, n, m, true) })
@@ -207,8 +216,7 @@ pub fn unbiased(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par
 pub fn biased(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<Estimate> {
     check(x, y, 1)?;
     let (n, m) = (x.nrows() as f64, y.nrows() as f64);
-    let (sx, sy, sxy) =
-        (sums(kernel, x, x, true, par)?, sums(kernel, y, y, true, par)?, sums(kernel, x, y, false, par)?);
+    let [sx, sy, sxy] = all_sums(kernel, x, y, par)?;
     let mmd2 = sx.total / (n * n) + sy.total / (m * m) - 2.0 * sxy.total / (n * m);
     Ok(Estimate { mmd2, variance: variance(&sx, &sy, &sxy, n, m, false) })
 }
@@ -219,12 +227,14 @@ pub fn linear(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: 
     check(x, y, 2)?;
     let pairs = x.nrows().min(y.nrows()) / 2;
     let take = |m: MatRef<'_, f64>, off: usize| Mat::from_fn(pairs, m.ncols(), |i, j| m[(2 * i + off, j)]);
-    let (x0, x1, y0, y1) = (take(x, 0), take(x, 1), take(y, 0), take(y, 1));
-    let diag = |a: &Mat<f64>, b: &Mat<f64>| -> Result<Vec<f64>> {
+    let (ex, ey) = (kernel.embed(x)?, kernel.embed(y)?);
+    let (x0, x1, y0, y1) = (take(ex.as_ref(), 0), take(ex.as_ref(), 1), take(ey.as_ref(), 0), take(ey.as_ref(), 1));
+    let mut k = Mat::new();
+    let mut diag = |a: &Mat<f64>, b: &Mat<f64>| -> Result<Vec<f64>> {
         let mut d = vec![0.0; pairs];
         for i0 in (0..pairs).step_by(256) {
             let len = 256.min(pairs - i0);
-            let k = kernel.gram(a.as_ref().subrows(i0, len), b.as_ref().subrows(i0, len), par)?;
+            kernel.block_into(a.as_ref().subrows(i0, len), b.as_ref().subrows(i0, len), par, &mut k)?;
             (0..len).for_each(|i| d[i0 + i] = k[(i, i)]);
         }
         Ok(d)

@@ -94,7 +94,11 @@ pub fn permutation_statistics(
             return Err(Error::invalid("relabelling", set.len(), "each relabelling lists n distinct pooled indices"));
         }
     }
-    let z = Mat::from_fn(total_n, x.ncols(), |i, j| if i < n { x[(i, j)] } else { y[(i - n, j)] });
+    // Each sample embedded once (features of a learned kernel), then pooled.
+    let (ex, ey) = (kernel.embed(x)?, kernel.embed(y)?);
+    let (ex, ey) = (ex.as_ref(), ey.as_ref());
+    check_pair(ex, ey)?;
+    let z = Mat::from_fn(total_n, ex.ncols(), |i, j| if i < n { ex[(i, j)] } else { ey[(i - n, j)] });
     // One column per relabelling, and a last column of ones.
     let cols = x_sets.len() + 1;
     let mut a = Mat::<f64>::zeros(total_n, cols);
@@ -110,7 +114,7 @@ pub fn permutation_statistics(
         let li = BLOCK.min(total_n - i0);
         for j0 in (i0..total_n).step_by(BLOCK) {
             let lj = BLOCK.min(total_n - j0);
-            kernel.gram_into(z.as_ref().subrows(i0, li), z.as_ref().subrows(j0, lj), par, &mut k)?;
+            kernel.block_into(z.as_ref().subrows(i0, li), z.as_ref().subrows(j0, lj), par, &mut k)?;
             matmul(ka.as_mut().subrows_mut(i0, li), Accum::Add, k.as_ref(), a.as_ref().subrows(j0, lj), 1.0, par);
             if i0 == j0 {
                 (0..li).for_each(|i| diag[i0 + i] = k[(i, i)]);

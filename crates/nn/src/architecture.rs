@@ -1,10 +1,12 @@
 //! The networks behind one type, the separators (WaveNet, UNet,
-//! Wave-U-Net, Conv-TasNet) and the denoiser (DiffWave): [`Architecture`] (the configuration, stored in
-//! model cards) builds a [`Net`] (the module).
+//! Wave-U-Net, Conv-TasNet), the denoiser (DiffWave) and a learned
+//! kernel's maps: [`Architecture`] (the configuration, stored in model
+//! cards) builds a [`Net`] (the module).
 
 use crate::convtasnet::{ConvTasNet, ConvTasNetConfig};
 use crate::diffwave::{DiffWave, DiffWaveConfig};
 use crate::error::{Error, Result};
+use crate::kernel_maps::{KernelMaps, KernelMapsConfig};
 use crate::kernels::NnBackend;
 use crate::unet::{UNet, UNetConfig};
 use crate::wavenet::{WaveNet, WaveNetConfig};
@@ -27,10 +29,14 @@ pub enum Architecture {
     WaveUNet(WaveUNetConfig),
     /// A [`ConvTasNet`].
     ConvTasNet(ConvTasNetConfig),
+    /// A learned kernel's [`KernelMaps`] (not a separator: no
+    /// [`Net::forward`]).
+    KernelMaps(KernelMapsConfig),
 }
 
 impl Architecture {
-    /// `"wavenet"`, `"unet"`, `"diffwave"`, `"waveunet"` or `"convtasnet"`.
+    /// `"wavenet"`, `"unet"`, `"diffwave"`, `"waveunet"`, `"convtasnet"` or
+    /// `"kernelmaps"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Architecture::WaveNet(_) => "wavenet",
@@ -38,6 +44,7 @@ impl Architecture {
             Architecture::DiffWave(_) => "diffwave",
             Architecture::WaveUNet(_) => "waveunet",
             Architecture::ConvTasNet(_) => "convtasnet",
+            Architecture::KernelMaps(_) => "kernelmaps",
         }
     }
 
@@ -49,12 +56,14 @@ impl Architecture {
             Architecture::DiffWave(c) => c.check(),
             Architecture::WaveUNet(c) => c.check(),
             Architecture::ConvTasNet(c) => c.check(),
+            Architecture::KernelMaps(c) => c.check(),
         }
     }
 
     /// Floating-point operations of one forward pass over one example of
     /// `n` samples: `2 × multiply-adds` of the convolutions (elementwise
-    /// operations, normalisation and pooling not counted). A training step
+    /// operations, normalisation and pooling not counted; for kernel maps
+    /// `n` samples). A training step
     /// costs about three forward passes (the backward pass needs the
     /// gradients of both inputs and weights). A DiffWave counts as its
     /// WaveNet (the step embedding costs the same for any `n`).
@@ -71,6 +80,7 @@ impl Architecture {
             Architecture::DiffWave(c) => wavenet(&c.wavenet, n),
             Architecture::WaveUNet(c) => c.forward_flops(n as usize),
             Architecture::ConvTasNet(c) => c.forward_flops(n as usize),
+            Architecture::KernelMaps(c) => n * c.forward_flops(),
             Architecture::UNet(c) => {
                 let depth = c.encoder_filters.len();
                 let k = c.kernel as f64;
@@ -107,6 +117,7 @@ impl Architecture {
             Architecture::DiffWave(c) => Net::DiffWave(c.init(device)?),
             Architecture::WaveUNet(c) => Net::WaveUNet(c.init(device)?),
             Architecture::ConvTasNet(c) => Net::ConvTasNet(c.init(device)?),
+            Architecture::KernelMaps(c) => Net::KernelMaps(c.init(device)?),
         })
     }
 }
@@ -127,6 +138,8 @@ pub enum Net<B: Backend> {
     WaveUNet(WaveUNet<B>),
     /// A Conv-TasNet.
     ConvTasNet(ConvTasNet<B>),
+    /// A learned kernel's maps.
+    KernelMaps(KernelMaps<B>),
 }
 
 impl<B: NnBackend> Net<B> {
@@ -147,6 +160,11 @@ impl<B: NnBackend> Net<B> {
             (Net::WaveUNet(n), None) => n.forward(x),
             (Net::ConvTasNet(n), None) => n.forward(x),
             (Net::DiffWave(n), Some(t)) => n.forward(x, t),
+            (Net::KernelMaps(_), _) => Err(Error::invalid(
+                "net",
+                "kernel maps",
+                "a separator or a DiffWave (a kernel's maps act on rows: KernelMaps::phi and ::psi)",
+            )),
             (Net::DiffWave(_), None) => {
                 Err(Error::invalid("diffusion steps", "none", "a DiffWave is evaluated at a diffusion step per frame"))
             }
@@ -154,7 +172,7 @@ impl<B: NnBackend> Net<B> {
         }
     }
 
-    /// Input channels.
+    /// Input channels (for kernel maps, the input dimension).
     pub fn in_channels(&self) -> usize {
         match self {
             Net::WaveNet(n) => n.in_channels(),
@@ -162,6 +180,7 @@ impl<B: NnBackend> Net<B> {
             Net::DiffWave(n) => n.in_channels(),
             Net::WaveUNet(n) => n.in_channels(),
             Net::ConvTasNet(n) => n.in_channels(),
+            Net::KernelMaps(n) => n.input(),
         }
     }
 }

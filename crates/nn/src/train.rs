@@ -203,7 +203,7 @@ impl TrainConfig {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         if self.steps == 0 || self.batch == 0 || self.validate_every == 0 || self.validation_batches == 0 {
             return Err(Error::invalid(
@@ -254,7 +254,7 @@ impl TrainConfig {
     }
 
     /// The learning rate at `step` given the plateau multiplier `scale`.
-    fn lr_at(&self, step: usize, scale: f64) -> f64 {
+    pub(crate) fn lr_at(&self, step: usize, scale: f64) -> f64 {
         match self.schedule {
             Schedule::Constant => self.lr,
             Schedule::Cosine { warmup, min_lr } => {
@@ -586,7 +586,7 @@ fn validate<B: NnBackend>(net: &Net<B>, examples: &[Example], shape: [usize; 3],
 }
 
 /// A 64-bit seed for burn's generator from `(seed, purpose, index)`.
-fn derived_seed(seed: u64, purpose: &str, index: u64) -> u64 {
+pub(crate) fn derived_seed(seed: u64, purpose: &str, index: u64) -> u64 {
     Streams::for_point(seed, "nn.train", purpose).stream(index).next_u64()
 }
 
