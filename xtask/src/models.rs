@@ -193,14 +193,14 @@ pub fn convtasnet_name(case: Case) -> String {
 /// The co-channel OFDM study's nets: per case a Wave-U-Net with the plain
 /// and the long first kernel and a Conv-TasNet; on case 4 the kernel sweep.
 /// Shipped: windows of 256 samples (four FFT periods), the Wave-U-Net of
-/// depth 5 with 16 filters per level step and 128 first-layer filters;
+/// depth 5 with 8 filters per level step and 128 first-layer filters;
 /// paper: 4,096-sample windows and the paper's nets, Adam 10⁻⁴.
 fn prototype_recipes(scale: Scale) -> Vec<Recipe> {
     let shipped = scale == Scale::Shipped;
     let window = if shipped { 256 } else { 4096 };
     let waveunet = |k: usize| {
         if shipped {
-            WaveUNetConfig { depth: 5, channels: 16, first_channels: 128, ..WaveUNetConfig::small(k) }
+            WaveUNetConfig { depth: 5, channels: 8, first_channels: 128, ..WaveUNetConfig::small(k) }
         } else {
             WaveUNetConfig::paper(5, k)
         }
@@ -243,7 +243,7 @@ fn prototype_recipes(scale: Scale) -> Vec<Recipe> {
 }
 
 /// Training steps of the shipped prototype nets.
-const PROTOTYPE_STEPS: usize = 4000;
+const PROTOTYPE_STEPS: usize = 6000;
 
 /// A prior's recipe: Adam at `lr` (shipped 2·10⁻³; the paper's 5·10⁻⁴),
 /// cosine schedule, gradients clipped to norm 1.
@@ -343,4 +343,24 @@ pub fn train(recipe: &Recipe, scale: Scale, out: &Path, steps: Option<usize>) ->
         log.best_step
     );
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_model_is_its_recipe() {
+        // The models in models/ are what the recipes train: the same
+        // architecture and training recipe on every card, and a file for
+        // every recipe (a recipe edited without retraining fails here).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+        for r in recipes(Scale::Shipped) {
+            let card =
+                infoflow_nn::model_file::read_card(&root.join(&r.name)).unwrap_or_else(|e| panic!("{}: {e}", r.name));
+            assert_eq!(card.name, r.name);
+            assert_eq!(card.architecture, r.architecture, "{}", r.name);
+            assert_eq!(card.recipe, r.config, "{}", r.name);
+        }
+    }
 }

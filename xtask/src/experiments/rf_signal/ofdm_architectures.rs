@@ -9,17 +9,24 @@
 //! `Prototype::oracle`, exact up to rounding). The profiles differ in test
 //! windows (smoke 4, quick 200, paper 1,000 as the paper's test set).
 //!
-//! Claims, fixed before any model was trained (the issue's):
+//! Claims (the issue's, fixed before any model was trained; the margins
+//! came later, see below):
 //! * case 4: the long first kernel improves the MSE over kernel 15 by at
 //!   least 20 dB (the paper: about 35 dB);
 //! * case 4: the improvement appears once the kernel nears the FFT size:
-//!   the sweep's largest step between neighbouring kernels lies between 51
-//!   and 63 (or 65);
-//! * cases 3 and 4: the long-kernel Wave-U-Net beats Conv-TasNet;
+//!   from kernel 51 to the better of 63 and 65 the MSE improves by at
+//!   least 10 dB and by more than at any other step of the sweep;
+//! * cases 3 and 4: the long-kernel Wave-U-Net beats Conv-TasNet by at
+//!   least 10 dB.
 //! * the long first layer's filters put most of their response on one
 //!   carrier: the median carrier selectivity (the share of a filter's
 //!   64-point DFT energy on its strongest carrier and that carrier's
 //!   mirror) is at least 0.5, and above kernel 15's.
+//!
+//! The margins (10 dB) were added after a first evaluation of the shipped
+//! models passed the plain comparisons on differences of a few tenths of a
+//! dB between nets that all sit at the linear estimator's floor: noise,
+//! not the paper's effect (its margins are 25–46 dB).
 
 use crate::experiments::rf_signal::learned::models_root;
 use crate::lab::{
@@ -306,11 +313,19 @@ impl Experiment for OfdmArchitectures {
             by_case.push((p, m, case));
         }
         let scale_note = |m: &Measured| {
-            m.nets
-                .iter()
-                .map(|n| format!("{}: {} parameters, {} steps, windows of {}", n.name, n.parameters, n.steps, n.window))
-                .collect::<Vec<_>>()
-                .join("; ")
+            // The nets' scale in one line: parameters, steps and windows.
+            let range = |f: &dyn Fn(&NetResult) -> usize| {
+                let v: Vec<usize> = m.nets.iter().map(f).collect();
+                let (lo, hi) = (v.iter().min().copied().unwrap_or(0), v.iter().max().copied().unwrap_or(0));
+                if lo == hi { format!("{lo}") } else { format!("{lo}–{hi}") }
+            };
+            format!(
+                "{} nets of {} parameters, {} training steps on windows of {} samples; the paper's (480 first-layer filters, depth 5 or 12) train for up to 2,000 epochs of 90,000 windows of 4,096",
+                m.nets.len(),
+                range(&|n| n.parameters),
+                range(&|n| n.steps),
+                range(&|n| n.window)
+            )
         };
         // Case 4: long against short, the sweep, the filters.
         let (_, m4, _) =
@@ -334,21 +349,30 @@ impl Experiment for OfdmArchitectures {
             .map(|&k| Ok((k, mean_db(&find(m4, &models::waveunet_name(Case::Pam4Pam4, k))?.mse))))
             .collect::<Result<_>>()?;
         sweep.sort_by_key(|s| s.0);
-        let (step_at, step) = sweep
+        // The step onto the FFT size: from the largest sweep kernel below 63
+        // to the better of 63 and 65; it must be large (10 dB: the paper's
+        // is 25 dB) and the largest of the sweep's steps (a tenth of a dB
+        // at the linear estimator's floor is noise, not a step).
+        let db_at = |k: usize| sweep.iter().find(|s| s.0 == k).map(|s| s.1);
+        let below =
+            sweep.iter().filter(|s| s.0 < 63).map(|s| s.0).max().ok_or_else(|| anyhow!("no kernel below 63"))?;
+        let at_fft = db_at(63).into_iter().chain(db_at(65)).fold(f64::INFINITY, f64::min);
+        let fft_step = db_at(below).ok_or_else(|| anyhow!("kernel {below} missing"))? - at_fft;
+        let other_steps = sweep
             .windows(2)
-            .map(|w| ((w[0].0, w[1].0), w[0].1 - w[1].1))
-            .fold(((0, 0), f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            .filter(|w| !(w[0].0 == below || w[1].0 == 63 || w[1].0 == 65 || w[0].0 == 63))
+            .map(|w| w[0].1 - w[1].1)
+            .fold(f64::NEG_INFINITY, f64::max);
         claims.push(
-            Claim::inside(
+            Claim::at_least(
                 "sweep-step-near-fft-size",
                 &format!(
-                    "case 4: the largest MSE improvement between neighbouring first kernels of the sweep comes once the kernel nears the FFT size (64): its upper kernel lies in 63 … 65 (largest step {:.1} dB from {} to {})",
-                    step, step_at.0, step_at.1
+                    "case 4: the MSE drops once the kernel nears the FFT size (64): from kernel {below} to the better of 63 and 65 it improves by at least 10 dB and by more than any other step of the sweep (largest other step {other_steps:.1} dB)"
                 ),
-                (63.0, 65.0),
-                step_at.1 as f64,
+                10.0_f64.max(other_steps),
+                fft_step,
             )
-            .with_basis("the paper's sweep: 51 → −16.3 dB, 63 → −41.4 dB")
+            .with_basis("the paper's sweep: 51 → −16.3 dB, 63 → −41.4 dB (25 dB), every other step at most 10 dB")
             .with_note(sweep.iter().map(|(k, d)| format!("{k}: {d:.1} dB")).collect::<Vec<_>>().join(", "))
             .as_discrepancy(format!("no step at the FFT size at the shipped scale ({})", scale_note(m4))),
         );
@@ -360,13 +384,15 @@ impl Experiment for OfdmArchitectures {
                     Claim::at_least(
                         &format!("long-beats-convtasnet-case{}", p.case),
                         &format!(
-                            "{}: the long-kernel Wave-U-Net's MSE is below Conv-TasNet's (difference, dB)",
+                            "{}: the long-kernel Wave-U-Net's MSE is at least 10 dB below Conv-TasNet's (difference, dB)",
                             case.name()
                         ),
-                        0.0,
+                        // A margin: both nets at the linear estimator's floor
+                        // differ by tenths of a dB, which is not "beats".
+                        10.0,
                         mean_db(&ctn.mse) - mean_db(&long.mse),
                     )
-                    .with_basis("the paper's table: −47.4 / −41.2 dB against −1.0 / −0.9 dB")
+                    .with_basis("the paper's table: −47.4 / −41.2 dB against −1.0 / −0.9 dB (46 and 40 dB); 10 dB separates a learned structure from the floor")
                     .with_note(format!(
                         "Wave-U-Net {:.1} dB, Conv-TasNet {:.1} dB",
                         mean_db(&long.mse),
