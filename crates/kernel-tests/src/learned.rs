@@ -181,8 +181,14 @@ impl LearnedKernel {
         }
         let ((xt, xv), (yt, yv)) = (validation_split(x), validation_split(y));
         let device = Default::default();
-        CpuTrain::seed(&device, derived(recipe.seed));
-        let maps = config.init::<CpuTrain>(&device)?;
+        let maps = {
+            // burn's generator is global to the process: seed and draw the
+            // initial weights under a lock, so kernels trained at once on
+            // other threads do not disturb each other's weights.
+            let _guard = INIT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            CpuTrain::seed(&device, derived(recipe.seed));
+            config.init::<CpuTrain>(&device)?
+        };
         // The widths start at the median heuristic of the initial features.
         let start = LearnedKernel::new(maps.valid(), config.clone())?;
         let (ex, ey) = (start.embed(xt)?, start.embed(yt)?);
@@ -282,6 +288,9 @@ fn check_scalars([sigma0, sigma, eps]: [f64; 3]) -> Result<()> {
         ))
     }
 }
+
+/// Held while burn's global generator is seeded and the weights drawn.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The seed of burn's generator for the initial weights.
 fn derived(seed: u64) -> u64 {

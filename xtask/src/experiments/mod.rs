@@ -46,6 +46,7 @@ pub fn registry() -> Vec<Box<dyn DynExperiment>> {
         Box::new(kernel_tests::calibration::Calibration),
         Box::new(kernel_tests::tradeoff::Tradeoff),
         Box::new(kernel_tests::mixture::MixtureExperiment),
+        Box::new(kernel_tests::learned::LearnedKernels),
     ]
 }
 
