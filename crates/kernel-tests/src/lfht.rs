@@ -19,7 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::{Kernel, check_pair};
-use crate::mmd::{check_finite, for_blocks, sums};
+use crate::mmd::{check_finite, embedded_sums, for_blocks};
 use faer::{MatRef, Par};
 use infoflow_numerics::special::q_function;
 use infoflow_numerics::stats::{Interval, Welford, wilson_interval};
@@ -92,8 +92,7 @@ pub fn gamma(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, delta:
 
 /// [`gamma`] of embedded samples.
 fn embedded_gamma(kernel: &dyn Kernel, [x, y]: [MatRef<'_, f64>; 2], delta: f64, par: Par) -> Result<f64> {
-    let [sx, sy, sxy] =
-        [sums(kernel, x, x, true, par)?, sums(kernel, y, y, true, par)?, sums(kernel, x, y, false, par)?];
+    let [sx, sy, sxy] = embedded_sums(kernel, x, y, par)?;
     let (n, m) = (x.nrows() as f64, y.nrows() as f64);
     let kxx = (sx.total - sx.diag.iter().sum::<f64>()) / (n * (n - 1.0));
     let kyy = (sy.total - sy.diag.iter().sum::<f64>()) / (m * (m - 1.0));

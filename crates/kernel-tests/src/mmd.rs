@@ -144,7 +144,16 @@ fn add_and_sum(rows: &mut [f64], col: &[f64]) -> f64 {
 /// embedded once.
 pub(crate) fn all_sums(kernel: &dyn Kernel, x: MatRef<'_, f64>, y: MatRef<'_, f64>, par: Par) -> Result<[Sums; 3]> {
     let (ex, ey) = (kernel.embed(x)?, kernel.embed(y)?);
-    let (a, b) = (ex.as_ref(), ey.as_ref());
+    embedded_sums(kernel, ex.as_ref(), ey.as_ref(), par)
+}
+
+/// [`all_sums`] of embedded rows.
+pub(crate) fn embedded_sums(
+    kernel: &dyn Kernel,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    par: Par,
+) -> Result<[Sums; 3]> {
     Ok([sums(kernel, a, a, true, par)?, sums(kernel, b, b, true, par)?, sums(kernel, a, b, false, par)?])
 }
 

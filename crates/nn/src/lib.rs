@@ -17,6 +17,9 @@
 //! * [`convtasnet`]: a small Conv-TasNet (learned encoder and decoder, a
 //!   temporal convolutional mask network).
 //! * [`mlp`]: a multilayer perceptron.
+//! * [`kernel_maps`]: a learned kernel's maps and scalars (kernel-tests'
+//!   deep kernel and MMD-M), an [`Architecture`] so that model files store
+//!   it.
 //! * [`embedding`]: DiffWave's diffusion-step embedding.
 //! * [`diffwave`]: DiffWave, the WaveNet conditioned on that embedding (a
 //!   denoiser for score-based separation).
@@ -28,6 +31,8 @@
 //! * [`train`]: a resumable trainer over on-the-fly data (AdamW, cosine or
 //!   plateau schedules, clipping, validation, early stopping, checkpoints,
 //!   deterministic ChaCha8 batches).
+//! * [`objective`]: the same recipe on any scalar objective of any module
+//!   (the learned kernels' power proxy).
 //! * [`model_file`]: weights in safetensors plus a JSON card, checked on
 //!   load.
 //!
