@@ -179,6 +179,29 @@ fn higgs() -> Result<&'static [Mat<f64>; 2]> {
         .map_err(|e| anyhow!("{e}"))
 }
 
+/// The kernel a test runs with: the learned one, or the Gaussian with the
+/// median heuristic of the test's two samples (kept in `median`).
+fn test_kernel<'a>(
+    learned: Option<&'a LearnedKernel>,
+    median: &'a mut Option<Gaussian>,
+    a: &Mat<f64>,
+    b: &Mat<f64>,
+) -> Result<&'a dyn Kernel> {
+    Ok(match learned {
+        Some(k) => k,
+        None => median.insert(Gaussian::new(median_bandwidth(a.as_ref(), b.as_ref())?)?),
+    })
+}
+
+/// The power difference of `a` over `b` and its standard error (two
+/// binomial rates, floored at `1/reps`).
+fn power_gap(a: &KernelResult, b: &KernelResult, reps: u64) -> (f64, f64) {
+    let rate = |k: u64| k as f64 / reps as f64;
+    let var = |k: u64| rate(k) * (1.0 - rate(k)) / reps as f64;
+    let (ka, kb) = (a.power_rejections, b.power_rejections);
+    (rate(ka) - rate(kb), (var(ka) + var(kb)).sqrt().max(1.0 / reps as f64))
+}
+
 impl Experiment for LearnedKernels {
     type Point = Params;
     type Record = Measured;
@@ -233,14 +256,8 @@ impl Experiment for LearnedKernels {
             let c = draw(&p.problem, p.n, false, &mut rng)?;
             for (i, (_, learned, _)) in kernels.iter().enumerate() {
                 for (other, count) in [(&b, &mut power[i]), (&c, &mut null[i])] {
-                    let median;
-                    let kernel: &dyn Kernel = match learned {
-                        Some(k) => k,
-                        None => {
-                            median = Gaussian::new(median_bandwidth(a.as_ref(), other.as_ref())?)?;
-                            &median
-                        }
-                    };
+                    let mut median = None;
+                    let kernel = test_kernel(learned.as_ref(), &mut median, &a, other)?;
                     let t =
                         permutation_test(kernel, a.as_ref(), other.as_ref(), PERMUTATIONS, ALPHA, Par::Seq, &mut rng)?;
                     *count += u64::from(t.reject);
@@ -268,14 +285,8 @@ impl Experiment for LearnedKernels {
             let z1 = draw(&p.problem, m_max, true, &mut rng)?;
             let z = Mat::from_fn(2 * m_max, d, |i, j| if i < m_max { z0[(i, j)] } else { z1[(i - m_max, j)] });
             for ((_, learned, _), out) in kernels.iter().zip(lf.iter_mut()) {
-                let median;
-                let kernel: &dyn Kernel = match learned {
-                    Some(k) => k,
-                    None => {
-                        median = Gaussian::new(median_bandwidth(sx.as_ref(), sy.as_ref())?)?;
-                        &median
-                    }
-                };
+                let mut median = None;
+                let kernel = test_kernel(learned.as_ref(), &mut median, &sx, &sy)?;
                 let threshold = lfht::gamma(kernel, sx.as_ref(), sy.as_ref(), 1.0, Par::Seq)?;
                 let scores = lfht::witness_scores(kernel, sx.as_ref(), sy.as_ref(), z.as_ref(), Par::Seq)?;
                 for (i, &m) in LF_M.iter().enumerate() {
@@ -370,10 +381,7 @@ impl Experiment for LearnedKernels {
             let mut notes = Vec::new();
             for (p, m) in &rows {
                 let (deep, median) = (find(m, "deep")?, find(m, "median")?);
-                let diff = rate(deep.power_rejections, m.reps) - rate(median.power_rejections, m.reps);
-                let s = (se(deep.power_rejections, m.reps).powi(2) + se(median.power_rejections, m.reps).powi(2))
-                    .sqrt()
-                    .max(1.0 / m.reps as f64);
+                let (diff, s) = power_gap(&deep, &median, m.reps);
                 worst = worst.min(diff / s);
                 notes.push(format!(
                     "n = {}: deep {:.2}, median {:.2}",
@@ -395,10 +403,7 @@ impl Experiment for LearnedKernels {
         }
         if let Some((p, m)) = records.iter().filter(|(p, _)| p.problem == "blob").max_by_key(|(p, _)| p.n) {
             let (deep, median) = (find(m, "deep")?, find(m, "median")?);
-            let diff = rate(deep.power_rejections, m.reps) - rate(median.power_rejections, m.reps);
-            let s = (se(deep.power_rejections, m.reps).powi(2) + se(median.power_rejections, m.reps).powi(2))
-                .sqrt()
-                .max(1.0 / m.reps as f64);
+            let (diff, s) = power_gap(&deep, &median, m.reps);
             claims.push(
                 Claim::at_least(
                     "deep-beats-median-blob",
